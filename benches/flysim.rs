@@ -1,0 +1,2 @@
+//! flysim throughput benchmark (being written).
+fn main() {}

@@ -1,0 +1,5 @@
+//! tenantctl's operations. No terminal code lives here: progress and prompts cross this
+//! boundary as traits the CLI implements.
+
+pub mod engine;
+pub mod flytoml;
