@@ -970,8 +970,8 @@ pub struct ReplayCache {
     #[serde(default, deserialize_with = "null_default")]
     pub ttl_seconds: i64,
     /// `cookie` or `header`.
-    #[serde(default, rename = "type", deserialize_with = "null_default")]
-    pub kind: String,
+    #[serde(default, deserialize_with = "null_default")]
+    pub r#type: String,
     #[serde(default, deserialize_with = "null_default")]
     pub name: String,
     #[serde(
@@ -987,11 +987,10 @@ pub struct MachineServiceConcurrency {
     /// `connections` or `requests`.
     #[serde(
         default,
-        rename = "type",
         deserialize_with = "null_default",
         skip_serializing_if = "String::is_empty"
     )]
-    pub kind: String,
+    pub r#type: String,
     #[serde(
         default,
         deserialize_with = "null_default",
@@ -1012,8 +1011,8 @@ pub struct MachineServiceCheck {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
     /// `tcp` or `http`.
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<GoDuration>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1044,11 +1043,11 @@ pub struct MachineCheck {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
     /// `tcp` or `http`.
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
     /// `informational` (the default) or `readiness`.
-    #[serde(default, rename = "kind", skip_serializing_if = "Option::is_none")]
-    pub check_kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<GoDuration>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
