@@ -1,0 +1,611 @@
+//! `exec`: run a command for real on the host, with the machine's environment and its
+//! volumes bind-mounted at their mount paths in a private mount namespace.
+
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::process::Command;
+
+use crate::error::{ApiError, ApiResult};
+use crate::store::MachineRow;
+
+const DEFAULT_TIMEOUT_S: u64 = 30;
+const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const MOUNT_FAILED: i32 = 125;
+const MOUNT_MARKER: &str = "flysim-mount-error:";
+
+/// Body of `POST /machines/{id}/exec` (the spec's `command` array, fly-go's `cmd` string).
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ExecRequest {
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    #[serde(default)]
+    pub cmd: Option<String>,
+    #[serde(default)]
+    pub timeout: Option<u64>,
+    #[serde(default)]
+    pub stdin: Option<String>,
+    #[serde(default)]
+    pub container: Option<String>,
+    #[serde(default)]
+    pub machine: Option<bool>,
+}
+
+impl ExecRequest {
+    pub fn argv(&self) -> ApiResult<Vec<String>> {
+        let argv = match (&self.command, &self.cmd) {
+            (Some(c), _) if !c.is_empty() => c.clone(),
+            (_, Some(s)) if !s.trim().is_empty() => shlex::split(s).ok_or_else(|| {
+                ApiError::bad_request(format!("invalid cmd {s:?}: unbalanced quotes"))
+            })?,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "a command is required (\"command\" or \"cmd\")",
+                ));
+            }
+        };
+        if argv[0].is_empty() {
+            return Err(ApiError::bad_request("invalid command: empty program name"));
+        }
+        Ok(argv)
+    }
+
+    pub fn display(&self) -> String {
+        match (&self.command, &self.cmd) {
+            (Some(c), _) if !c.is_empty() => {
+                shlex::try_join(c.iter().map(String::as_str)).unwrap_or_else(|_| c.join(" "))
+            }
+            (_, Some(s)) => s.clone(),
+            _ => String::new(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct ExecOutput {
+    pub exit_code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+fn find_tool(name: &str) -> Option<PathBuf> {
+    ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]
+        .iter()
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.exists())
+}
+
+fn is_root() -> bool {
+    // /proc/self is owned by the effective uid of the process.
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// The environment a machine's processes see: config env, then the secrets it booted with.
+pub fn machine_env(m: &MachineRow) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = vec![
+        ("PATH".into(), DEFAULT_PATH.into()),
+        ("HOME".into(), "/root".into()),
+        ("FLY_APP_NAME".into(), m.app.clone()),
+        ("FLY_MACHINE_ID".into(), m.id.clone()),
+        ("FLY_ALLOC_ID".into(), m.id.clone()),
+        ("FLY_REGION".into(), m.region.clone()),
+        ("FLY_PRIVATE_IP".into(), m.private_ip.clone()),
+        ("FLY_MACHINE_VERSION".into(), m.instance_id.clone()),
+        (
+            "FLY_IMAGE_REF".into(),
+            m.config
+                .get("image")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+        ),
+    ];
+    let memory = m
+        .config
+        .get("guest")
+        .and_then(|g| g.get("memory_mb"))
+        .and_then(Value::as_i64)
+        .unwrap_or(256);
+    env.push(("FLY_VM_MEMORY_MB".into(), memory.to_string()));
+    if let Some(group) = m
+        .config
+        .get("metadata")
+        .and_then(|md| md.get("fly_process_group"))
+        .and_then(Value::as_str)
+    {
+        env.push(("FLY_PROCESS_GROUP".into(), group.to_string()));
+    }
+    if let Some(obj) = m.config.get("env").and_then(Value::as_object) {
+        for (k, v) in obj {
+            if let Some(v) = v.as_str() {
+                env.push((k.clone(), v.to_string()));
+            }
+        }
+    }
+    for (k, v) in &m.boot_secrets {
+        env.push((k.clone(), v.clone()));
+    }
+    env
+}
+
+/// One mount set up in the machine's private mount namespace.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MountSpec {
+    /// Overlay the host directory `guest` with a per-boot writable layer; `layer` holds
+    /// the overlay's `upper/` and `work/` directories.
+    Overlay { layer: PathBuf, guest: String },
+    /// Bind `src` onto `guest`.
+    Bind { src: PathBuf, guest: String },
+}
+
+/// Top-level directories given a private copy-on-write layer: on Fly the root filesystem
+/// is private to the machine and reset on every boot; only volumes persist.
+const OVERLAID: &[&str] = &["etc", "home", "opt", "root", "srv", "usr", "var"];
+/// Directories replaced by an empty private directory per boot.
+const SCRATCH: &[(&str, &str, u32)] = &[("tmp", "/tmp", 0o1777), ("var_tmp", "/var/tmp", 0o1777)];
+/// Never overlaid: kernel filesystems and the staging area.
+const NEVER: &[&str] = &["proc", "sys", "dev", "run", "tmp", "boot", "lost+found"];
+
+fn top_dir(path: &str) -> Option<&str> {
+    let first = path.trim_start_matches('/').split('/').next()?;
+    let ok = !first.is_empty()
+        && first
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && first != "."
+        && first != "..";
+    ok.then_some(first)
+}
+
+/// Decode standard base64 (with or without padding).
+pub fn base64_decode(input: &str) -> Option<Vec<u8>> {
+    fn val(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let clean: Vec<u8> = input
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace() && *b != b'=')
+        .collect();
+    let mut out = Vec::with_capacity(clean.len() * 3 / 4);
+    for chunk in clean.chunks(4) {
+        if chunk.len() == 1 {
+            return None;
+        }
+        let mut acc = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            acc |= val(*c)? << (18 - 6 * i);
+        }
+        out.push((acc >> 16) as u8);
+        if chunk.len() > 2 {
+            out.push((acc >> 8) as u8);
+        }
+        if chunk.len() > 3 {
+            out.push(acc as u8);
+        }
+    }
+    Some(out)
+}
+
+/// The contents of `config.files` as (guest path, bytes, mode).
+fn config_files(m: &MachineRow) -> Vec<(String, Vec<u8>, u32)> {
+    let mut out = Vec::new();
+    for f in m
+        .config
+        .get("files")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(path) = f.get("guest_path").and_then(Value::as_str) else {
+            continue;
+        };
+        let data = if let Some(raw) = f.get("raw_value").and_then(Value::as_str) {
+            base64_decode(raw)
+        } else if let Some(secret) = f.get("secret_name").and_then(Value::as_str) {
+            // The spec stores file contents base64-encoded in the secret; a value that is
+            // not valid base64 is written as it is.
+            m.boot_secrets.get(secret).map(|v| {
+                let strict = !v.is_empty()
+                    && v.len() % 4 == 0
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+                strict
+                    .then(|| base64_decode(v))
+                    .flatten()
+                    .unwrap_or_else(|| v.as_bytes().to_vec())
+            })
+        } else {
+            None
+        };
+        let mode = f.get("mode").and_then(Value::as_u64).unwrap_or(0o644) as u32;
+        if let Some(data) = data {
+            out.push((path.to_string(), data, mode & 0o7777));
+        }
+    }
+    out
+}
+
+/// Prepare the private filesystem of the machine's current boot (dropping those of
+/// earlier boots): per-boot overlay layers, scratch directories, and `config.files`
+/// written into the layers when the boot is new.
+pub fn prepare_boot(
+    rootfs_dir: &Path,
+    state_dir: &Path,
+    m: &MachineRow,
+    boot_id: &str,
+) -> std::io::Result<Vec<MountSpec>> {
+    use std::os::unix::fs::PermissionsExt;
+    let base = rootfs_dir.join(&m.id);
+    let current = base.join(boot_id);
+    if let Ok(entries) = std::fs::read_dir(&base) {
+        for e in entries.flatten() {
+            if e.path() != current {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    let fresh = !current.exists();
+    let files = config_files(m);
+    let mut tops: Vec<String> = OVERLAID.iter().map(|s| s.to_string()).collect();
+    for (path, _, _) in &files {
+        if let Some(t) = top_dir(path)
+            && !tops.iter().any(|x| x == t)
+        {
+            tops.push(t.to_string());
+        }
+    }
+    let mut specs = Vec::new();
+    for top in tops {
+        let host = Path::new("/").join(&top);
+        // The state directory must stay outside every overlay (overlayfs refuses layers
+        // nested in their lower directory); symlinks like /bin -> usr/bin are covered
+        // by their target.
+        if NEVER.contains(&top.as_str()) || state_dir.starts_with(&host) {
+            continue;
+        }
+        match std::fs::symlink_metadata(&host) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => continue,
+            Err(_) => std::fs::create_dir_all(&host)?,
+        }
+        let layer = current.join("layers").join(&top);
+        std::fs::create_dir_all(layer.join("upper"))?;
+        std::fs::create_dir_all(layer.join("work"))?;
+        specs.push(MountSpec::Overlay {
+            layer,
+            guest: format!("/{top}"),
+        });
+    }
+    for (dir, guest, mode) in SCRATCH {
+        let src = current.join(dir);
+        std::fs::create_dir_all(&src)?;
+        std::fs::set_permissions(&src, std::fs::Permissions::from_mode(*mode))?;
+        specs.push(MountSpec::Bind {
+            src,
+            guest: guest.to_string(),
+        });
+    }
+    if fresh {
+        for (path, data, mode) in files {
+            let Some(top) = top_dir(&path) else { continue };
+            let rest = path
+                .trim_start_matches('/')
+                .trim_start_matches(top)
+                .trim_start_matches('/');
+            let upper = current.join("layers").join(top).join("upper");
+            let target = if top == "tmp" {
+                current.join("tmp").join(rest)
+            } else if upper.exists() {
+                upper.join(rest)
+            } else {
+                continue;
+            };
+            if rest.split('/').any(|c| c == "..") {
+                continue;
+            }
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&target, &data)?;
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode))?;
+        }
+    }
+    Ok(specs)
+}
+
+/// Whether exec can isolate commands in a private mount namespace here.
+pub fn can_isolate() -> bool {
+    is_root()
+        && find_tool("unshare").is_some()
+        && find_tool("mount").is_some()
+        && find_tool("mkdir").is_some()
+}
+
+/// Run the command. `volumes` are (host volume dir, guest path) pairs; `boot` is the
+/// machine's private filesystem (see `prepare_boot`), used when isolation is possible.
+pub async fn run(
+    m: &MachineRow,
+    req: &ExecRequest,
+    volumes: &[(PathBuf, String)],
+    boot: &[MountSpec],
+) -> ApiResult<ExecOutput> {
+    if !volumes.is_empty() && !can_isolate() {
+        return Err(ApiError::precondition(
+            "cannot run exec on a machine with volumes: flysim must run as root with unshare(1), mkdir(1) and mount(8) available to bind-mount volumes in a private mount namespace",
+        ));
+    }
+    // The private filesystem first, so volumes mounted below it stay visible.
+    let mounts: Vec<MountSpec> = if can_isolate() {
+        boot.iter()
+            .cloned()
+            .chain(volumes.iter().map(|(src, guest)| MountSpec::Bind {
+                src: src.clone(),
+                guest: guest.clone(),
+            }))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mounts = mounts.as_slice();
+    let argv = req.argv()?;
+    if req.container.as_deref().is_some_and(|c| !c.is_empty()) {
+        return Err(ApiError::bad_request(
+            "this machine has no containers; omit \"container\"",
+        ));
+    }
+    let timeout = Duration::from_secs(req.timeout.filter(|t| *t > 0).unwrap_or(DEFAULT_TIMEOUT_S));
+
+    let mut cmd = if mounts.is_empty() {
+        let mut c = Command::new(&argv[0]);
+        c.args(&argv[1..]);
+        c
+    } else {
+        let (Some(unshare), Some(mkdir), Some(mount)) =
+            (find_tool("unshare"), find_tool("mkdir"), find_tool("mount"))
+        else {
+            return Err(ApiError::precondition(
+                "cannot isolate exec: unshare(1), mkdir(1) and mount(8) are needed on the host",
+            ));
+        };
+        let script = mount_script(mounts, &mkdir, &mount)?;
+        let mut c = Command::new(unshare);
+        c.args([
+            "--mount",
+            "--propagation",
+            "private",
+            "--",
+            "/bin/sh",
+            "-c",
+            &script,
+            "sh",
+        ]);
+        c.args(&argv);
+        c
+    };
+    cmd.env_clear()
+        .envs(machine_env(m))
+        .current_dir("/")
+        .stdin(if req.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(ExecOutput {
+                exit_code: 127,
+                stdout: String::new(),
+                stderr: format!("exec: {:?}: executable file not found in $PATH\n", argv[0]),
+            });
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Ok(ExecOutput {
+                exit_code: 126,
+                stdout: String::new(),
+                stderr: format!("exec: {:?}: permission denied\n", argv[0]),
+            });
+        }
+        Err(e) => return Err(ApiError::internal(format!("failed to start command: {e}"))),
+    };
+    let pgid = child.id();
+    if let (Some(mut stdin), Some(input)) = (child.stdin.take(), req.stdin.clone()) {
+        tokio::spawn(async move {
+            let _ = stdin.write_all(input.as_bytes()).await;
+        });
+    }
+    let mut out_pipe = child.stdout.take();
+    let mut err_pipe = child.stderr.take();
+    let out_task = tokio::spawn(async move {
+        let mut buf = Vec::new();
+        if let Some(p) = out_pipe.as_mut() {
+            let _ = p.read_to_end(&mut buf).await;
+        }
+        buf
+    });
+    let err_task = tokio::spawn(async move {
+        let mut buf = Vec::new();
+        if let Some(p) = err_pipe.as_mut() {
+            let _ = p.read_to_end(&mut buf).await;
+        }
+        buf
+    });
+
+    let status = tokio::time::timeout(timeout, child.wait()).await;
+    // Background children may keep the pipes open: give them a moment, then kill the group.
+    let linger = if status.is_ok() {
+        Duration::from_millis(500)
+    } else {
+        Duration::ZERO
+    };
+    let drained = tokio::time::timeout(linger, async {
+        while !(out_task.is_finished() && err_task.is_finished()) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .is_ok();
+    if !drained && let Some(pgid) = pgid {
+        kill_group(pgid).await;
+    }
+    let _ = child.kill().await;
+    let stdout = out_task.await.unwrap_or_default();
+    let stderr = err_task.await.unwrap_or_default();
+    let status = match status {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            return Err(ApiError::internal(format!(
+                "failed to wait for command: {e}"
+            )));
+        }
+        Err(_) => {
+            return Err(ApiError::timeout(format!(
+                "command timed out after {}s and was killed",
+                timeout.as_secs()
+            )));
+        }
+    };
+    let exit_code = status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
+    let stderr = String::from_utf8_lossy(&stderr).into_owned();
+    if !mounts.is_empty() && exit_code == MOUNT_FAILED && stderr.contains(MOUNT_MARKER) {
+        return Err(ApiError::precondition(format!(
+            "cannot set up the machine's filesystem: {}",
+            stderr.trim()
+        )));
+    }
+    Ok(ExecOutput {
+        exit_code,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr,
+    })
+}
+
+/// Where sources are staged inside the namespace, before guest paths (which may hide
+/// the state directory, e.g. /tmp) are covered.
+const STAGE: &str = "/run/flysim-exec";
+
+fn quote(p: &str) -> ApiResult<String> {
+    shlex::try_quote(p)
+        .map(|q| q.into_owned())
+        .map_err(|_| ApiError::bad_request(format!("invalid path {p:?}")))
+}
+
+/// Shell script run in the private mount namespace: stage every source on a private
+/// tmpfs (guest paths may hide the state directory, e.g. /tmp), mount each onto its
+/// guest path, then exec the command's own argv.
+fn mount_script(mounts: &[MountSpec], mkdir: &Path, mount: &Path) -> ApiResult<String> {
+    let mkdir = quote(&mkdir.to_string_lossy())?;
+    let mount = quote(&mount.to_string_lossy())?;
+    let mut s = format!(
+        "fail() {{ echo \"{MOUNT_MARKER} $1\" >&2; exit {MOUNT_FAILED}; }}\n\
+         {mkdir} -p {STAGE} || fail 'cannot create {STAGE}'\n\
+         {mount} -t tmpfs -o mode=0700,size=64k flysim-stage {STAGE} || fail 'cannot mount the staging tmpfs'\n"
+    );
+    for (i, spec) in mounts.iter().enumerate() {
+        let src = match spec {
+            MountSpec::Overlay { layer, .. } => layer,
+            MountSpec::Bind { src, .. } => src,
+        };
+        let src = quote(&src.to_string_lossy())?;
+        s.push_str(&format!(
+            "{mkdir} {STAGE}/{i} && {mount} --bind {src} {STAGE}/{i} || fail 'cannot stage '{src}\n"
+        ));
+    }
+    for (i, spec) in mounts.iter().enumerate() {
+        match spec {
+            MountSpec::Overlay { guest, .. } => {
+                let g = quote(guest)?;
+                s.push_str(&format!(
+                    "{mount} -t overlay flysim-rootfs -o lowerdir={g},upperdir={STAGE}/{i}/upper,workdir={STAGE}/{i}/work {g} || fail 'cannot overlay '{g}\n"
+                ));
+            }
+            MountSpec::Bind { guest, .. } => {
+                let g = quote(guest)?;
+                s.push_str(&format!(
+                    "{mkdir} -p {g} && {mount} --bind {STAGE}/{i} {g} || fail 'cannot mount a volume at '{g}\n"
+                ));
+            }
+        }
+    }
+    s.push_str("cd / && exec \"$@\"\n");
+    Ok(s)
+}
+
+async fn kill_group(pgid: u32) {
+    if let Some(kill) = find_tool("kill") {
+        let _ = Command::new(kill)
+            .args(["-KILL", "--", &format!("-{pgid}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64() {
+        assert_eq!(
+            base64_decode("aGVsbG8gdGVuYW50Cg==").as_deref(),
+            Some(&b"hello tenant\n"[..])
+        );
+        assert_eq!(base64_decode("YQ").as_deref(), Some(&b"a"[..]));
+        assert_eq!(base64_decode("a"), None);
+        assert_eq!(base64_decode("@@@@"), None);
+    }
+
+    #[test]
+    fn top_dirs() {
+        assert_eq!(top_dir("/etc/tenant/motd"), Some("etc"));
+        assert_eq!(top_dir("/../x"), None);
+        assert_eq!(top_dir("/"), None);
+    }
+
+    #[test]
+    fn argv_forms() {
+        let r = ExecRequest {
+            cmd: Some("echo 'a b' c".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            r.argv().ok(),
+            Some(vec!["echo".into(), "a b".into(), "c".into()])
+        );
+        let r = ExecRequest {
+            command: Some(vec!["ls".into(), "-l".into()]),
+            cmd: Some("ignored".into()),
+            ..Default::default()
+        };
+        assert_eq!(r.argv().ok(), Some(vec!["ls".into(), "-l".into()]));
+        assert!(ExecRequest::default().argv().is_err());
+        let r = ExecRequest {
+            cmd: Some("echo 'open".into()),
+            ..Default::default()
+        };
+        assert!(r.argv().is_err());
+    }
+}

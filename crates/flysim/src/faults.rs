@@ -1,0 +1,191 @@
+//! Fault injection: targeted rules from tests and seeded random faults from the profile.
+
+use std::sync::Mutex;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use crate::profile::Faults;
+
+/// A targeted fault: fail `times` matching requests after letting `skip` through.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaultRule {
+    /// e.g. Some("POST"); None = any method.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Substring of the path, e.g. "/volumes".
+    #[serde(default)]
+    pub path_contains: String,
+    /// Status to answer (500, 502, 503, 429, ...); 0 = connection reset.
+    pub status: u16,
+    /// How many matching requests to fail, then the rule is spent.
+    #[serde(default = "one")]
+    pub times: u32,
+    /// Let this many matching requests through first.
+    #[serde(default)]
+    pub skip: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// What to do with a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Status(u16),
+    Reset,
+}
+
+pub struct FaultEngine {
+    rules: Mutex<Vec<FaultRule>>,
+    rng: Mutex<StdRng>,
+    faults: Faults,
+}
+
+impl FaultEngine {
+    pub fn new(faults: Faults, seed: u64) -> FaultEngine {
+        FaultEngine {
+            rules: Mutex::new(Vec::new()),
+            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            faults,
+        }
+    }
+
+    pub fn inject(&self, rule: FaultRule) {
+        self.rules
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(rule);
+    }
+
+    pub fn clear(&self) {
+        self.rules.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// Targeted rules first (in insertion order), then random profile faults.
+    /// Returns the verdict and an extra delay in ms for slow answers.
+    pub fn decide(&self, method: &str, path: &str) -> (Verdict, u64) {
+        {
+            let mut rules = self.rules.lock().unwrap_or_else(|e| e.into_inner());
+            for rule in rules.iter_mut() {
+                if rule.times == 0 {
+                    continue;
+                }
+                if let Some(m) = &rule.method
+                    && !m.eq_ignore_ascii_case(method)
+                {
+                    continue;
+                }
+                if !path.contains(&rule.path_contains) {
+                    continue;
+                }
+                if rule.skip > 0 {
+                    rule.skip -= 1;
+                    continue;
+                }
+                rule.times -= 1;
+                let verdict = if rule.status == 0 {
+                    Verdict::Reset
+                } else {
+                    Verdict::Status(rule.status)
+                };
+                rules.retain(|r| r.times > 0);
+                return (verdict, 0);
+            }
+        }
+        let f = &self.faults;
+        let any = f.error_500 + f.error_502 + f.error_503 + f.error_429 + f.reset + f.slow;
+        if any <= 0.0 {
+            return (Verdict::Pass, 0);
+        }
+        let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+        let roll: f64 = rng.random();
+        let slow_roll: f64 = rng.random();
+        let delay = if slow_roll < f.slow { f.slow_ms } else { 0 };
+        let mut acc = 0.0;
+        for (p, verdict) in [
+            (f.error_500, Verdict::Status(500)),
+            (f.error_502, Verdict::Status(502)),
+            (f.error_503, Verdict::Status(503)),
+            (f.error_429, Verdict::Status(429)),
+            (f.reset, Verdict::Reset),
+        ] {
+            acc += p;
+            if roll < acc {
+                return (verdict, delay);
+            }
+        }
+        (Verdict::Pass, delay)
+    }
+
+    /// A seeded coin flip for lifecycle faults (failing checks, stuck states).
+    pub fn chance(&self, p: f64) -> bool {
+        if p <= 0.0 {
+            return false;
+        }
+        if p >= 1.0 {
+            return true;
+        }
+        let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+        rng.random::<f64>() < p
+    }
+
+    pub fn retry_after_s(&self) -> u64 {
+        self.faults.retry_after_s.max(1)
+    }
+
+    pub fn profile_faults(&self) -> &Faults {
+        &self.faults
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targeted_rule_skips_then_fails_then_is_spent() {
+        let engine = FaultEngine::new(Faults::default(), 1);
+        engine.inject(FaultRule {
+            method: Some("POST".into()),
+            path_contains: "/volumes".into(),
+            status: 503,
+            times: 2,
+            skip: 1,
+        });
+        assert_eq!(engine.decide("GET", "/v1/apps/a/volumes").0, Verdict::Pass);
+        assert_eq!(engine.decide("POST", "/v1/apps/a/volumes").0, Verdict::Pass);
+        assert_eq!(
+            engine.decide("POST", "/v1/apps/a/volumes").0,
+            Verdict::Status(503)
+        );
+        assert_eq!(
+            engine.decide("post", "/v1/apps/a/volumes").0,
+            Verdict::Status(503)
+        );
+        assert_eq!(engine.decide("POST", "/v1/apps/a/volumes").0, Verdict::Pass);
+    }
+
+    #[test]
+    fn random_faults_are_reproducible() {
+        let faults = Faults {
+            error_500: 0.3,
+            reset: 0.2,
+            ..Faults::default()
+        };
+        let run = |seed| {
+            let e = FaultEngine::new(faults.clone(), seed);
+            (0..50)
+                .map(|_| e.decide("GET", "/v1/apps").0)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(run(7), run(7));
+        let outcomes = run(7);
+        assert!(outcomes.contains(&Verdict::Status(500)));
+        assert!(outcomes.contains(&Verdict::Reset));
+        assert!(outcomes.contains(&Verdict::Pass));
+    }
+}
