@@ -24,8 +24,8 @@ impl RateLimit {
     /// The default cap across all apps of one client: high enough for a concurrent list of
     /// thousands of tenants, low enough that a runaway loop cannot flood the API.
     pub const GLOBAL: RateLimit = RateLimit {
-        per_second: 2000.0,
-        burst: 200,
+        per_second: 5000.0,
+        burst: 500,
     };
 }
 

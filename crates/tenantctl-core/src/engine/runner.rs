@@ -233,11 +233,9 @@ mod tests {
         }
     }
 
-    fn sleeper(ms: u64) -> impl Future<Output = Result<StepOutcome, String>> + Send {
-        async move {
-            tokio::time::sleep(Duration::from_millis(ms)).await;
-            Ok(StepOutcome::Done(format!("slept {ms}")))
-        }
+    async fn sleeper(ms: u64) -> Result<StepOutcome, String> {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        Ok(StepOutcome::Done(format!("slept {ms}")))
     }
 
     #[tokio::test(start_paused = true)]
