@@ -1,0 +1,308 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[tenantctl] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'tenantctl'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'tenantctl'= {
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (destructive actions included)'
+            cand --yes 'Answer yes to confirmations (destructive actions included)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand provision 'Create a tenant: app, volume, secrets, machine, certificates, then run hooks'
+            cand upgrade 'Re-render tenants'' fly.toml from the current templates and roll it out'
+            cand deploy 'Roll a new image out to tenants'
+            cand backup 'Back up a tenant''s volume'
+            cand destroy 'Destroy a tenant''s app, machines and volumes'
+            cand logs 'Show a tenant''s logs'
+            cand status 'Show a tenant''s app, machine, volume and health'
+            cand list 'List tenants'
+            cand render 'Print a tenant''s rendered fly.toml, or the machine config a fly.toml becomes'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tenantctl;provision'= {
+            cand --tier 'Tier from tenantctl.toml, e.g. pro (asked for on a terminal when missing)'
+            cand --region 'Fly region [default: `region` in tenantctl.toml]'
+            cand --domain 'Custom domain to attach (repeatable)'
+            cand --image 'Image to run [default: `image` in tenantctl.toml]'
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (destructive actions included)'
+            cand --yes 'Answer yes to confirmations (destructive actions included)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tenantctl;upgrade'= {
+            cand --tier 'Move the tenants to this tier'
+            cand --concurrency 'Tenants upgraded at the same time'
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --all 'Upgrade every tenant'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (destructive actions included)'
+            cand --yes 'Answer yes to confirmations (destructive actions included)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tenantctl;deploy'= {
+            cand --image 'Image to deploy [default: `image` in tenantctl.toml]'
+            cand --concurrency 'Tenants deployed at the same time'
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --all 'Deploy to every tenant'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (destructive actions included)'
+            cand --yes 'Answer yes to confirmations (destructive actions included)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tenantctl;backup'= {
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (destructive actions included)'
+            cand --yes 'Answer yes to confirmations (destructive actions included)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tenantctl;destroy'= {
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --force-protected 'Also destroy a tenant whose tier is protected'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (destructive actions included)'
+            cand --yes 'Answer yes to confirmations (destructive actions included)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tenantctl;logs'= {
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand -f 'Keep streaming new lines'
+            cand --follow 'Keep streaming new lines'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (destructive actions included)'
+            cand --yes 'Answer yes to confirmations (destructive actions included)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tenantctl;status'= {
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (destructive actions included)'
+            cand --yes 'Answer yes to confirmations (destructive actions included)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tenantctl;list'= {
+            cand --tier 'Only tenants on this tier'
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (destructive actions included)'
+            cand --yes 'Answer yes to confirmations (destructive actions included)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tenantctl;render'= {
+            cand --tier 'Tier whose template to render (asked for on a terminal when missing)'
+            cand --region 'Region [default: `region` in tenantctl.toml]'
+            cand --image 'Image [default: `image` in tenantctl.toml; for --file, the fly.toml''s own]'
+            cand --file 'Convert this fly.toml instead of rendering a template (`-` reads stdin)'
+            cand --group 'Only this process group [default: all groups, as an object group → config]'
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --machine-config 'Print the Machines API machine config instead of fly.toml'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (destructive actions included)'
+            cand --yes 'Answer yes to confirmations (destructive actions included)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tenantctl;completions'= {
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (destructive actions included)'
+            cand --yes 'Answer yes to confirmations (destructive actions included)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tenantctl;help'= {
+            cand provision 'Create a tenant: app, volume, secrets, machine, certificates, then run hooks'
+            cand upgrade 'Re-render tenants'' fly.toml from the current templates and roll it out'
+            cand deploy 'Roll a new image out to tenants'
+            cand backup 'Back up a tenant''s volume'
+            cand destroy 'Destroy a tenant''s app, machines and volumes'
+            cand logs 'Show a tenant''s logs'
+            cand status 'Show a tenant''s app, machine, volume and health'
+            cand list 'List tenants'
+            cand render 'Print a tenant''s rendered fly.toml, or the machine config a fly.toml becomes'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tenantctl;help;provision'= {
+        }
+        &'tenantctl;help;upgrade'= {
+        }
+        &'tenantctl;help;deploy'= {
+        }
+        &'tenantctl;help;backup'= {
+        }
+        &'tenantctl;help;destroy'= {
+        }
+        &'tenantctl;help;logs'= {
+        }
+        &'tenantctl;help;status'= {
+        }
+        &'tenantctl;help;list'= {
+        }
+        &'tenantctl;help;render'= {
+        }
+        &'tenantctl;help;completions'= {
+        }
+        &'tenantctl;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

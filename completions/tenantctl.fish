@@ -1,0 +1,210 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_tenantctl_global_optspecs
+    string join \n config= api-url= org= o/output= v/verbose q/quiet y/yes no-input local dry-run h/help V/version
+end
+
+function __fish_tenantctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_tenantctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_tenantctl_using_subcommand
+    set -l cmd (__fish_tenantctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "provision" -d 'Create a tenant: app, volume, secrets, machine, certificates, then run hooks'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "upgrade" -d 'Re-render tenants\' fly.toml from the current templates and roll it out'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "deploy" -d 'Roll a new image out to tenants'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "backup" -d 'Back up a tenant\'s volume'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "destroy" -d 'Destroy a tenant\'s app, machines and volumes'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "logs" -d 'Show a tenant\'s logs'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "status" -d 'Show a tenant\'s app, machine, volume and health'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "list" -d 'List tenants'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "render" -d 'Print a tenant\'s rendered fly.toml, or the machine config a fly.toml becomes'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l tier -d 'Tier from tenantctl.toml, e.g. pro (asked for on a terminal when missing)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l region -d 'Fly region [default: `region` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l domain -d 'Custom domain to attach (repeatable)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l image -d 'Image to run [default: `image` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l tier -d 'Move the tenants to this tier' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l concurrency -d 'Tenants upgraded at the same time' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l all -d 'Upgrade every tenant'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l image -d 'Image to deploy [default: `image` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l concurrency -d 'Tenants deployed at the same time' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l all -d 'Deploy to every tenant'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l force-protected -d 'Also destroy a tenant whose tier is protected'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s f -l follow -d 'Keep streaming new lines'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -l tier -d 'Only tenants on this tier' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l tier -d 'Tier whose template to render (asked for on a terminal when missing)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l region -d 'Region [default: `region` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l image -d 'Image [default: `image` in tenantctl.toml; for --file, the fly.toml\'s own]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l file -d 'Convert this fly.toml instead of rendering a template (`-` reads stdin)' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l group -d 'Only this process group [default: all groups, as an object group → config]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l machine-config -d 'Print the Machines API machine config instead of fly.toml'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions help" -f -a "provision" -d 'Create a tenant: app, volume, secrets, machine, certificates, then run hooks'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions help" -f -a "upgrade" -d 'Re-render tenants\' fly.toml from the current templates and roll it out'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions help" -f -a "deploy" -d 'Roll a new image out to tenants'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions help" -f -a "backup" -d 'Back up a tenant\'s volume'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions help" -f -a "destroy" -d 'Destroy a tenant\'s app, machines and volumes'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions help" -f -a "logs" -d 'Show a tenant\'s logs'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions help" -f -a "status" -d 'Show a tenant\'s app, machine, volume and health'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions help" -f -a "list" -d 'List tenants'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions help" -f -a "render" -d 'Print a tenant\'s rendered fly.toml, or the machine config a fly.toml becomes'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,54 @@
+//! `tenantctl list`: list the org's tenants. Read-only.
+
+use tenantctl_core::ops::{self, ListOptions};
+
+use crate::cli::status::{HEADERS, row};
+use crate::context::{Context, OutputFormat};
+use crate::output::{ListDocument, SCHEMA_VERSION, TenantDocument};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only tenants on this tier
+    #[arg(long)]
+    pub tier: Option<String>,
+}
+
+pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
+    let config = ctx.config()?;
+    if let Some(tier) = &args.tier {
+        // A typo would otherwise look like an empty fleet.
+        config.tier(tier)?;
+    }
+    let connection = ctx.connect().await?;
+    let result = ops::list(&connection.client, config, &ListOptions::default()).await;
+    connection.close().await;
+    let mut tenants = result?;
+    if let Some(tier) = &args.tier {
+        tenants.retain(|t| t.tier.as_deref() == Some(tier.as_str()));
+    }
+    for tenant in &tenants {
+        if let Some(error) = &tenant.error {
+            ctx.printer.warn(&format!(
+                "tenant `{}`: cannot read its details: {error}",
+                tenant.tenant
+            ));
+        }
+    }
+    ctx.printer.status(
+        "Listed",
+        &format!("{} tenants in org `{}`", tenants.len(), config.org),
+    );
+    match ctx.output {
+        OutputFormat::Json => ctx.printer.json(&ListDocument {
+            schema_version: SCHEMA_VERSION,
+            kind: ListDocument::KIND.to_string(),
+            org: config.org.clone(),
+            tenants: tenants.iter().map(TenantDocument::from).collect(),
+        }),
+        OutputFormat::Table => {
+            let rows: Vec<Vec<String>> = tenants.iter().map(row).collect();
+            ctx.print_table(HEADERS, &rows);
+        }
+    }
+    Ok(())
+}

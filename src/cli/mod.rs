@@ -1,0 +1,188 @@
+//! The command line: global options, the command enum, and the one dispatch `match`.
+//!
+//! Each command lives in its own module with an `Args` struct and
+//! `pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()>`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::context::{Context, OutputFormat};
+
+pub mod backup;
+pub mod completions;
+pub mod deploy;
+pub mod destroy;
+pub mod list;
+pub mod logs;
+pub mod provision;
+pub mod render;
+pub mod status;
+pub mod upgrade;
+
+/// Provision and operate per-tenant Fly.io apps.
+///
+/// Every tenant gets its own Fly app, machine and volume, rendered from per-tier fly.toml
+/// templates. Results go to stdout, progress and errors to stderr.
+#[derive(Debug, Parser)]
+#[command(name = "tenantctl", version, propagate_version = true)]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 failed, 2 usage or config, 3 not found, 4 conflict or locked, 130 interrupted."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalArgs {
+    /// Path to tenantctl.toml [default: found by walking up from the current directory]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Machines API base URL [default: https://api.machines.dev]
+    #[arg(long, global = true, value_name = "URL")]
+    pub api_url: Option<String>,
+
+    /// Fly organization slug [default: `org` in tenantctl.toml]
+    #[arg(long, global = true, value_name = "SLUG")]
+    pub org: Option<String>,
+
+    /// Format of results on stdout; json is the stable contract (docs/json.md)
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+
+    /// More detail on stderr (-v info, -vv debug, -vvv trace)
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Only errors on stderr
+    #[arg(long, short = 'q', global = true, action = clap::ArgAction::Count)]
+    pub quiet: u8,
+
+    /// Answer yes to confirmations (destructive actions included)
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+
+    /// Never prompt; fail with a hint instead
+    #[arg(long, global = true)]
+    pub no_input: bool,
+
+    /// Run against the built-in local Machines API emulator
+    #[arg(long, global = true, conflicts_with = "api_url")]
+    pub local: bool,
+
+    /// Show what would change without changing anything
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a tenant: app, volume, secrets, machine, certificates, then run hooks
+    Provision(provision::Args),
+    /// Re-render tenants' fly.toml from the current templates and roll it out
+    Upgrade(upgrade::Args),
+    /// Roll a new image out to tenants
+    Deploy(deploy::Args),
+    /// Back up a tenant's volume
+    Backup(backup::Args),
+    /// Destroy a tenant's app, machines and volumes
+    Destroy(destroy::Args),
+    /// Show a tenant's logs
+    Logs(logs::Args),
+    /// Show a tenant's app, machine, volume and health
+    Status(status::Args),
+    /// List tenants
+    List(list::Args),
+    /// Print a tenant's rendered fly.toml, or the machine config a fly.toml becomes
+    Render(render::Args),
+    /// Print a shell completion script
+    Completions(completions::Args),
+}
+
+impl Command {
+    /// The command's name as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Provision(_) => "provision",
+            Command::Upgrade(_) => "upgrade",
+            Command::Deploy(_) => "deploy",
+            Command::Backup(_) => "backup",
+            Command::Destroy(_) => "destroy",
+            Command::Logs(_) => "logs",
+            Command::Status(_) => "status",
+            Command::List(_) => "list",
+            Command::Render(_) => "render",
+            Command::Completions(_) => "completions",
+        }
+    }
+}
+
+/// Runs one command.
+pub async fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Provision(args) => provision::run(ctx, args).await,
+        Command::Upgrade(args) => upgrade::run(ctx, args).await,
+        Command::Deploy(args) => deploy::run(ctx, args).await,
+        Command::Backup(args) => backup::run(ctx, args).await,
+        Command::Destroy(args) => destroy::run(ctx, args).await,
+        Command::Logs(args) => logs::run(ctx, args).await,
+        Command::Status(args) => status::run(ctx, args).await,
+        Command::List(args) => list::run(ctx, args).await,
+        Command::Render(args) => render::run(ctx, args).await,
+        Command::Completions(args) => completions::run(ctx, args).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn provision_takes_its_real_arguments() {
+        let cli = Cli::parse_from([
+            "tenantctl",
+            "provision",
+            "acme",
+            "--tier",
+            "pro",
+            "--region",
+            "fra",
+            "--domain",
+            "a.example",
+            "--domain",
+            "b.example",
+            "--image",
+            "img:2",
+            "--yes",
+        ]);
+        let Command::Provision(args) = cli.command else {
+            panic!("parsed as {:?}", cli.command);
+        };
+        assert_eq!(args.tenant, "acme");
+        assert_eq!(args.tier.as_deref(), Some("pro"));
+        assert_eq!(args.region.as_deref(), Some("fra"));
+        assert_eq!(args.domains, ["a.example", "b.example"]);
+        assert_eq!(args.image.as_deref(), Some("img:2"));
+        assert!(cli.global.yes);
+    }
+
+    #[test]
+    fn global_options_go_anywhere() {
+        let cli = Cli::parse_from(["tenantctl", "status", "acme", "-o", "json", "-vv"]);
+        assert_eq!(cli.global.output, OutputFormat::Json);
+        assert_eq!(cli.global.verbose, 2);
+    }
+}

@@ -1,0 +1,375 @@
+//! Errors at the edge: the exit-code table, hints, and the one place errors are rendered.
+//!
+//! Library crates return typed errors; commands return `anyhow::Error`. [`classify`] walks the
+//! chain, finds the first error it knows, and decides the exit code and the hint from it.
+
+use std::fmt;
+
+use tenantctl_core::config::ConfigError;
+use tenantctl_core::flytoml::{ConvertError, FlyTomlError};
+use tenantctl_core::ops::{ErrorClass, OpsError, ProvisionError};
+use tenantctl_core::template::{RenderError, TemplateError};
+use tenantctl_core::tenant::TenantError;
+
+use crate::context::OutputFormat;
+use crate::output::{self, ErrorBody, ErrorDocument};
+use crate::ui::printer::Printer;
+use crate::ui::prompt::PromptError;
+
+/// tenantctl's exit codes (docs/exit-codes.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Exit {
+    /// 0: success.
+    Ok,
+    /// 1: the operation failed (API error, failed step, command not available yet).
+    Failed,
+    /// 2: bad usage or configuration: fix the command line, tenantctl.toml or a template.
+    Usage,
+    /// 3: something named does not exist (tenant, app, file).
+    NotFound,
+    /// 4: conflict or locked: the tenant exists already, or another run holds its lock.
+    Conflict,
+    /// 130: interrupted (Ctrl-C), as shells report SIGINT.
+    Interrupted,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Ok => 0,
+            Exit::Failed => 1,
+            Exit::Usage => 2,
+            Exit::NotFound => 3,
+            Exit::Conflict => 4,
+            Exit::Interrupted => 130,
+        }
+    }
+
+    /// The stable name used in JSON error objects.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Exit::Ok => "ok",
+            Exit::Failed => "failed",
+            Exit::Usage => "usage",
+            Exit::NotFound => "not_found",
+            Exit::Conflict => "conflict",
+            Exit::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> Self {
+        std::process::ExitCode::from(exit.code())
+    }
+}
+
+/// An error raised by the CLI layer itself, with its exit code and next step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError {
+    pub exit: Exit,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+impl CliError {
+    pub fn new(exit: Exit, message: impl Into<String>) -> CliError {
+        CliError {
+            exit,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_hint(mut self, hint: impl Into<String>) -> CliError {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn usage(message: impl Into<String>) -> CliError {
+        CliError::new(Exit::Usage, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> CliError {
+        CliError::new(Exit::NotFound, message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> CliError {
+        CliError::new(Exit::Conflict, message)
+    }
+
+    pub fn interrupted() -> CliError {
+        CliError::new(Exit::Interrupted, "interrupted")
+            .with_hint("run the same command again to continue")
+    }
+
+    /// A command that a later version fills in.
+    pub fn not_available(command: &str) -> CliError {
+        CliError::new(
+            Exit::Failed,
+            format!("`tenantctl {command}` is not available in this version yet"),
+        )
+        .with_hint("this version has render, provision, status and list; see `tenantctl --help`")
+    }
+}
+
+/// Errors that know the user's next step.
+pub trait Hint {
+    fn hint(&self) -> Option<String>;
+}
+
+impl Hint for ConfigError {
+    fn hint(&self) -> Option<String> {
+        ConfigError::hint(self)
+    }
+}
+
+impl Hint for TenantError {
+    fn hint(&self) -> Option<String> {
+        Some(TenantError::hint(self).to_string())
+    }
+}
+
+impl Hint for TemplateError {
+    fn hint(&self) -> Option<String> {
+        TemplateError::hint(self)
+    }
+}
+
+impl Hint for RenderError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            RenderError::Tenant(e) => Hint::hint(e),
+            RenderError::Config(e) => Hint::hint(e),
+            RenderError::Template(e) => Hint::hint(e),
+            RenderError::Region(_) => Some("pass --region with a code such as `ams`".into()),
+            RenderError::Refused { .. } => Some(
+                "fix the template; `tenantctl render --file` shows the machine config a fly.toml becomes"
+                    .into(),
+            ),
+            RenderError::AlwaysOnMismatch { .. } => Some(
+                "make the tier's `always_on` agree with its template's http_service settings"
+                    .into(),
+            ),
+        }
+    }
+}
+
+impl Hint for FlyTomlError {
+    fn hint(&self) -> Option<String> {
+        Some(
+            "fix the fly.toml at the line shown; flyctl's fly.toml reference lists every key"
+                .into(),
+        )
+    }
+}
+
+/// The exit code of an operation error's class.
+pub fn exit_for_class(class: ErrorClass) -> Exit {
+    match class {
+        // A refused token is a configuration problem: fix FLY_API_TOKEN and run again.
+        ErrorClass::Invalid | ErrorClass::Auth => Exit::Usage,
+        ErrorClass::NotFound => Exit::NotFound,
+        ErrorClass::Conflict => Exit::Conflict,
+        ErrorClass::Failed => Exit::Failed,
+    }
+}
+
+fn classify_config(error: &ConfigError) -> Exit {
+    if error.is_not_found() {
+        Exit::NotFound
+    } else {
+        Exit::Usage
+    }
+}
+
+/// Exit code and hint for an error: the first cause tenantctl knows decides.
+pub fn classify(error: &anyhow::Error) -> (Exit, Option<String>) {
+    for cause in error.chain() {
+        if let Some(e) = cause.downcast_ref::<CliError>() {
+            return (e.exit, e.hint.clone());
+        }
+        if let Some(e) = cause.downcast_ref::<ConfigError>() {
+            return (classify_config(e), Hint::hint(e));
+        }
+        if let Some(e) = cause.downcast_ref::<RenderError>() {
+            let exit = match e {
+                RenderError::Config(c) => classify_config(c),
+                _ => Exit::Usage,
+            };
+            return (exit, Hint::hint(e));
+        }
+        if let Some(e) = cause.downcast_ref::<OpsError>() {
+            return (exit_for_class(e.class()), e.hint());
+        }
+        if let Some(e) = cause.downcast_ref::<ProvisionError>() {
+            return (exit_for_class(e.class()), e.hint());
+        }
+        if let Some(e) = cause.downcast_ref::<TenantError>() {
+            return (Exit::Usage, Hint::hint(e));
+        }
+        if let Some(e) = cause.downcast_ref::<TemplateError>() {
+            return (Exit::Usage, Hint::hint(e));
+        }
+        if let Some(e) = cause.downcast_ref::<FlyTomlError>() {
+            return (Exit::Usage, Hint::hint(e));
+        }
+        if cause.downcast_ref::<ConvertError>().is_some() {
+            return (Exit::Usage, None);
+        }
+        if let Some(e) = cause.downcast_ref::<PromptError>() {
+            return (e.exit(), e.hint());
+        }
+        if let Some(e) = cause.downcast_ref::<std::io::Error>() {
+            return match e.kind() {
+                std::io::ErrorKind::Interrupted => (Exit::Interrupted, None),
+                std::io::ErrorKind::NotFound => (Exit::NotFound, None),
+                _ => (Exit::Failed, None),
+            };
+        }
+    }
+    (Exit::Failed, None)
+}
+
+/// The error's message and its distinct causes, outermost first.
+fn messages(error: &anyhow::Error) -> (String, Vec<String>) {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        // Wrappers often repeat their source's text; show each sentence once.
+        if parts.last().is_none_or(|last| !last.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    let mut parts = parts.into_iter();
+    let message = parts.next().unwrap_or_default();
+    (message, parts.collect())
+}
+
+/// Renders `error` once, in the format the user asked for, and returns the exit code.
+///
+/// Human mode writes to stderr; JSON mode writes one error object to stdout (docs/json.md).
+///
+/// With `annotate` (running in GitHub Actions) the error also becomes an `::error::` annotation
+/// on stderr, so it shows on the workflow run's summary.
+pub fn report(
+    printer: &Printer,
+    format: OutputFormat,
+    annotate: bool,
+    error: &anyhow::Error,
+) -> Exit {
+    let (exit, hint) = classify(error);
+    let (message, causes) = messages(error);
+    if annotate {
+        let mut text = message.clone();
+        if let Some(hint) = &hint {
+            text.push_str(&format!("\nhint: {hint}"));
+        }
+        printer.error(&format!(
+            "::error title=tenantctl failed (exit {})::{}",
+            exit.code(),
+            crate::ui::progress::escape_data(&text)
+        ));
+    }
+    match format {
+        OutputFormat::Json => {
+            let document = ErrorDocument {
+                schema_version: output::SCHEMA_VERSION,
+                error: ErrorBody {
+                    message,
+                    causes,
+                    hint,
+                    exit_code: exit.code(),
+                    kind: exit.kind().to_string(),
+                },
+            };
+            printer.json(&document);
+        }
+        OutputFormat::Table => {
+            let mut text = format!("{} {message}", printer.paint_error("error:"));
+            for cause in causes {
+                text.push_str(&format!("\n  caused by: {cause}"));
+            }
+            if let Some(hint) = hint {
+                text.push_str(&format!("\n{} {hint}", printer.paint_hint("hint:")));
+            }
+            printer.error(&text);
+        }
+    }
+    exit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_the_documented_ones() {
+        let table = [
+            (Exit::Ok, 0, "ok"),
+            (Exit::Failed, 1, "failed"),
+            (Exit::Usage, 2, "usage"),
+            (Exit::NotFound, 3, "not_found"),
+            (Exit::Conflict, 4, "conflict"),
+            (Exit::Interrupted, 130, "interrupted"),
+        ];
+        for (exit, code, kind) in table {
+            assert_eq!((exit.code(), exit.kind()), (code, kind));
+        }
+    }
+
+    #[test]
+    fn classify_walks_the_chain() {
+        let conflict = anyhow::Error::new(CliError::conflict("tenant `acme` is locked"))
+            .context("provisioning acme");
+        assert_eq!(classify(&conflict).0, Exit::Conflict);
+
+        let tenant = tenantctl_core::tenant::TenantId::parse("Bad").unwrap_err();
+        let (exit, hint) = classify(&anyhow::Error::new(tenant));
+        assert_eq!(exit, Exit::Usage);
+        assert!(hint.is_some());
+
+        let missing = ConfigError::Read {
+            path: "x".into(),
+            not_found: true,
+            message: "gone".into(),
+        };
+        assert_eq!(classify(&anyhow::Error::new(missing)).0, Exit::NotFound);
+
+        let interrupted = std::io::Error::from(std::io::ErrorKind::Interrupted);
+        assert_eq!(
+            classify(&anyhow::Error::new(interrupted)).0,
+            Exit::Interrupted
+        );
+        assert_eq!(classify(&anyhow::anyhow!("boom")).0, Exit::Failed);
+
+        let missing = OpsError::NotFound {
+            tenant: "acme".into(),
+            app: "tenant-acme".into(),
+            org: "personal".into(),
+        };
+        let (exit, hint) = classify(&anyhow::Error::new(missing));
+        assert_eq!(exit, Exit::NotFound);
+        assert!(hint.is_some());
+        assert_eq!(exit_for_class(ErrorClass::Conflict), Exit::Conflict);
+        assert_eq!(exit_for_class(ErrorClass::Auth), Exit::Usage);
+        assert_eq!(exit_for_class(ErrorClass::Failed), Exit::Failed);
+    }
+
+    #[test]
+    fn messages_drop_repeated_causes() {
+        let error = anyhow::Error::new(std::io::Error::other("disk full")).context("writing x");
+        let (message, causes) = messages(&error);
+        assert_eq!(message, "writing x");
+        assert_eq!(causes, ["disk full"]);
+    }
+}

@@ -1,0 +1,298 @@
+//! Step progress: spinners on a terminal, one plain line per event elsewhere (a CI log shows
+//! nothing of an indicatif bar), with GitHub Actions error annotations when running there.
+//!
+//! Operations in tenantctl-core report through its `engine::Reporter` trait; [`Progress`]
+//! implements it in the mode the Context chose once from the terminal facts.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tenantctl_core::engine::{Reporter, StepEvent};
+
+/// How progress is shown; decided once by the Context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressMode {
+    /// stderr is a terminal: spinners that redraw in place.
+    Terminal,
+    /// Not a terminal: one line per step start and finish.
+    Plain,
+    /// Plain lines plus `::error::` annotations for failed steps.
+    GithubActions,
+    /// `-q`: nothing.
+    Hidden,
+}
+
+struct Step {
+    label: String,
+    bar: Option<ProgressBar>,
+}
+
+/// Shows step progress in the chosen mode. Safe to share between concurrent steps.
+pub struct Progress {
+    mode: ProgressMode,
+    multi: Option<MultiProgress>,
+    steps: Mutex<HashMap<String, Step>>,
+    sink: Mutex<Box<dyn Write + Send>>,
+}
+
+impl Progress {
+    /// Progress on stderr.
+    pub fn new(mode: ProgressMode) -> Progress {
+        Progress::with_sink(mode, Box::new(std::io::stderr()))
+    }
+
+    /// Progress whose line output goes to `sink` (terminal mode always draws on stderr).
+    pub fn with_sink(mode: ProgressMode, sink: Box<dyn Write + Send>) -> Progress {
+        let multi = (mode == ProgressMode::Terminal)
+            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        Progress {
+            mode,
+            multi,
+            steps: Mutex::new(HashMap::new()),
+            sink: Mutex::new(sink),
+        }
+    }
+
+    pub fn mode(&self) -> ProgressMode {
+        self.mode
+    }
+
+    fn started(&self, id: &str, title: &str) {
+        let bar = self.multi.as_ref().map(|multi| {
+            let bar = multi.add(ProgressBar::new_spinner());
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed:.dim}") {
+                bar.set_style(style);
+            }
+            bar.set_message(title.to_string());
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        self.line(&format!("start  {id}: {title}"));
+        if let Ok(mut steps) = self.steps.lock() {
+            steps.insert(
+                id.to_string(),
+                Step {
+                    label: title.to_string(),
+                    bar,
+                },
+            );
+        }
+    }
+
+    fn progressed(&self, id: &str, message: &str) {
+        let steps = self.steps.lock().ok();
+        let step = steps.as_ref().and_then(|steps| steps.get(id));
+        let label = step.map_or(id, |s| s.label.as_str());
+        match step.and_then(|s| s.bar.as_ref()) {
+            Some(bar) => bar.set_message(format!("{label}: {message}")),
+            None => self.line(&format!("...    {id}: {message}")),
+        }
+    }
+
+    fn finished(&self, id: &str, event: &StepEvent) {
+        let step = self
+            .steps
+            .lock()
+            .ok()
+            .and_then(|mut steps| steps.remove(id));
+        let (label, bar) = match step {
+            Some(step) => (step.label, step.bar),
+            None => (id.to_string(), None),
+        };
+        // The start line showed the title; the end line says what came of it.
+        let with_detail = |detail: &str| {
+            if detail.is_empty() {
+                format!("{id}: {label}")
+            } else {
+                format!("{id}: {detail}")
+            }
+        };
+        let text = match event {
+            StepEvent::Done { detail, elapsed } => {
+                format!(
+                    "done   {} ({})",
+                    with_detail(detail),
+                    format_elapsed(*elapsed)
+                )
+            }
+            StepEvent::Skipped { reason, elapsed } => format!(
+                "skip   {} ({})",
+                with_detail(reason),
+                format_elapsed(*elapsed)
+            ),
+            StepEvent::Failed { message, elapsed } => {
+                format!("FAILED {id} ({}): {message}", format_elapsed(*elapsed))
+            }
+            StepEvent::Started { .. } | StepEvent::Progress { .. } => return,
+        };
+        // One event, one line: a multi-line reason would read as several events in a CI log.
+        let text = text.replace("\r\n", "\n").replace(['\n', '\r'], "; ");
+        if let Some(bar) = bar {
+            // The finished line goes above the live spinners and stays; the spinner area only
+            // holds running steps, so it is empty (and gone) when the operation ends.
+            bar.finish_and_clear();
+            if let Some(multi) = &self.multi {
+                let _ = multi.println(&text);
+            }
+        }
+        self.line(&text);
+        if let (ProgressMode::GithubActions, StepEvent::Failed { message, .. }) = (self.mode, event)
+        {
+            self.line(&format!(
+                "::error title={}::{}",
+                escape_property(&label),
+                escape_data(message)
+            ));
+        }
+    }
+
+    /// A message that does not tear spinners apart.
+    pub fn message(&self, text: &str) {
+        match (&self.multi, self.mode) {
+            (Some(multi), _) => {
+                let _ = multi.println(text);
+            }
+            (None, _) => self.line(text),
+        }
+    }
+
+    /// A line in plain and GitHub Actions modes; nothing otherwise.
+    fn line(&self, text: &str) {
+        if !matches!(self.mode, ProgressMode::Plain | ProgressMode::GithubActions) {
+            return;
+        }
+        if let Ok(mut sink) = self.sink.lock() {
+            let _ = writeln!(sink, "{text}");
+        }
+    }
+}
+
+impl Reporter for Progress {
+    fn step(&self, step: &str, event: StepEvent) {
+        match &event {
+            StepEvent::Started { title } => self.started(step, title),
+            StepEvent::Progress { message } => self.progressed(step, message),
+            StepEvent::Done { .. } | StepEvent::Skipped { .. } | StepEvent::Failed { .. } => {
+                self.finished(step, &event);
+            }
+        }
+    }
+}
+
+fn format_elapsed(elapsed: Duration) -> String {
+    format!("{:.1}s", elapsed.as_secs_f64())
+}
+
+/// Escapes a workflow command's message (actions/toolkit rules).
+pub fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value.
+pub fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn run(mode: ProgressMode) -> String {
+        let sink = Shared::default();
+        let progress = Progress::with_sink(mode, Box::new(sink.clone()));
+        let started = |title: &str| StepEvent::Started {
+            title: title.into(),
+        };
+        let elapsed = Duration::from_millis(1500);
+        progress.step("app", started("create app tenant-acme"));
+        progress.step(
+            "app",
+            StepEvent::Done {
+                detail: String::new(),
+                elapsed,
+            },
+        );
+        progress.step("vol", started("create volume"));
+        progress.step(
+            "vol",
+            StepEvent::Progress {
+                message: "waiting".into(),
+            },
+        );
+        progress.step(
+            "vol",
+            StepEvent::Failed {
+                message: "quota: 100%\nexceeded".into(),
+                elapsed,
+            },
+        );
+        progress.step("ips", started("allocate IPs"));
+        progress.step(
+            "ips",
+            StepEvent::Skipped {
+                reason: "already allocated".into(),
+                elapsed,
+            },
+        );
+        progress.message("note");
+        let bytes = sink.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn plain_mode_prints_one_line_per_event() {
+        let text = run(ProgressMode::Plain);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "start  app: create app tenant-acme",
+                "done   app: create app tenant-acme (1.5s)",
+                "start  vol: create volume",
+                "...    vol: waiting",
+                "FAILED vol (1.5s): quota: 100%; exceeded",
+                "start  ips: allocate IPs",
+                "skip   ips: already allocated (1.5s)",
+                "note",
+            ],
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn github_actions_mode_annotates_failures_escaped() {
+        let text = run(ProgressMode::GithubActions);
+        assert!(
+            text.contains("::error title=create volume::quota: 100%25%0Aexceeded"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn hidden_mode_prints_nothing() {
+        assert_eq!(run(ProgressMode::Hidden), "");
+    }
+
+    #[test]
+    fn property_escaping() {
+        assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+    }
+}

@@ -1,0 +1,36 @@
+//! Integration tests: the real `tenantctl` binary in a hermetic environment (cleared env, temp
+//! HOME and working directory). One test binary, one module per area.
+
+mod completions;
+mod config;
+mod errors;
+mod harness;
+mod help;
+mod hostile;
+mod local;
+mod provision;
+mod render;
+mod sim;
+mod streams;
+mod stubs;
+mod tenants;
+mod tokens;
+
+/// Every module file under tests/cli/ must be listed above, or its tests would silently not run.
+#[test]
+fn every_test_module_is_declared() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli");
+    let main = std::fs::read_to_string(dir.join("main.rs")).unwrap();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if path.extension().is_some_and(|e| e == "rs") && stem != "main" {
+            assert!(
+                main.contains(&format!("mod {stem};")),
+                "tests/cli/{stem}.rs is not declared in tests/cli/main.rs"
+            );
+        }
+    }
+}
