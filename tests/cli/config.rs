@@ -128,7 +128,7 @@ fn invalid_values_name_the_line() {
         (
             "require = [\"machine_started\"",
             "require = [\"machine_startd\"",
-            "unknown variant `machine_startd`, expected one of `machine_started`, `fly_checks`, `http`",
+            "unknown variant `machine_startd`, expected `machine_started` or `fly_checks`",
         ),
         (
             "template = \"pro\"",
