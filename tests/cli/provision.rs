@@ -2,8 +2,8 @@
 
 use flysim::FaultRule;
 
-use crate::harness::{code, json, stderr, stdout};
-use crate::sim::{Sim, show};
+use crate::harness::{TestEnv, code, json, stderr, stdout};
+use crate::sim::{CONFIG, Sim, show};
 
 #[test]
 fn provisions_a_fresh_tenant() {
@@ -348,4 +348,22 @@ fn read_only_token_cannot_provision() {
     // The same token reads fine.
     let output = env.run(&["list"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
+}
+
+#[test]
+fn an_app_name_taken_in_another_org_exits_4() {
+    let sim = Sim::start();
+    // A rival org takes the name first: app names are global on Fly.
+    let rival = TestEnv::with_config(&CONFIG.replace("org = \"personal\"", "org = \"rival\""))
+        .var("TENANTCTL_API_URL", &sim.url())
+        .var("FLY_API_TOKEN", &sim.org_token_for("rival"));
+    let output = rival.run(&["provision", "acme", "--tier", "starter"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+
+    let output = sim.env().run(&["provision", "acme", "--tier", "starter"]);
+    assert_eq!(code(&output), 4, "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains("failed at step `app`"), "{err}");
+    assert!(err.contains("tenant-acme"), "{err}");
+    assert_eq!(sim.counts(), (0, 0, 0), "nothing created in our org");
 }

@@ -88,6 +88,11 @@ impl Sim {
         self.handle().app_token(app)
     }
 
+    /// A full-access token of another organization.
+    pub fn org_token_for(&self, org: &str) -> String {
+        self.handle().org_token_for(org)
+    }
+
     pub fn inject(&self, rule: FaultRule) {
         self.handle().inject(rule);
     }

@@ -202,10 +202,9 @@ pub enum ProvisionError {
         message: String,
         hint: Option<String>,
     },
-    /// A step failed. Everything before it stays; re-running resumes.
-    #[error(
-        "provisioning tenant `{tenant}` failed at step `{step}`: {reason}\nre-run `{resume}` to resume, or run `{cleanup}` to remove what was created"
-    )]
+    /// A step failed. Everything before it stays; re-running resumes. `resume` and `cleanup`
+    /// are the commands to show; [`ProvisionError::hint`] names the first.
+    #[error("provisioning tenant `{tenant}` failed at step `{step}`: {reason}")]
     Step {
         tenant: String,
         step: &'static str,
