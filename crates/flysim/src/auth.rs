@@ -86,6 +86,31 @@ impl Scope {
     }
 }
 
+fn lookup(store: &Store, token: &str) -> Option<Scope> {
+    // Only well-formed tokens reach the database.
+    if !token.starts_with("fm2_") || token.len() > 200 {
+        return None;
+    }
+    store
+        .read(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT org, app, read_only FROM tokens WHERE token = ?1")?
+                .query_row([token], |r| {
+                    let org: String = r.get(0)?;
+                    let app: Option<String> = r.get(1)?;
+                    let ro: i64 = r.get(2)?;
+                    Ok(match (app, ro != 0) {
+                        (Some(app), _) => Scope::App { org, app },
+                        (None, true) => Scope::ReadOnly { org },
+                        (None, false) => Scope::Org { org },
+                    })
+                })
+                .optional()?)
+        })
+        .ok()
+        .flatten()
+}
+
 /// In-memory cache of the tokens table (tokens are few and read on every request).
 pub struct Tokens {
     cache: RwLock<HashMap<String, Scope>>,
@@ -116,7 +141,7 @@ impl Tokens {
 
     /// Find the scope of an `Authorization` header value: optional scheme
     /// (`Bearer`, `FlyV1`, repeated), then a comma-separated token list.
-    pub fn resolve(&self, header: Option<&str>) -> Option<Scope> {
+    pub fn resolve(&self, header: Option<&str>, store: Option<&Store>) -> Option<Scope> {
         let mut value = header?.trim();
         loop {
             let lower = value.to_ascii_lowercase();
@@ -131,7 +156,12 @@ impl Tokens {
         let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
         let mut found: Option<Scope> = None;
         for tok in value.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-            if let Some(scope) = cache.get(tok) {
+            let scope = match cache.get(tok) {
+                Some(s) => Some(s.clone()),
+                // Minted by another process sharing the state directory?
+                None => store.and_then(|st| lookup(st, tok)),
+            };
+            if let Some(scope) = &scope {
                 // With several tokens, the broadest wins (org > app > read-only).
                 found = match (found, scope) {
                     (None, s) => Some(s.clone()),
@@ -225,18 +255,32 @@ mod tests {
         let want = Some(Scope::Org {
             org: "personal".into(),
         });
-        assert_eq!(tokens.resolve(Some(&format!("Bearer {org}"))), want);
-        assert_eq!(tokens.resolve(Some(&format!("FlyV1 {org}"))), want);
-        assert_eq!(tokens.resolve(Some(&format!("Bearer FlyV1 {org}"))), want);
-        assert_eq!(tokens.resolve(Some(&org)), want);
-        assert_eq!(tokens.resolve(Some(&format!("FlyV1 fm2_nope,{org}"))), want);
+        let resolve = |h: &str| tokens.resolve(Some(h), None);
+        assert_eq!(resolve(&format!("Bearer {org}")), want);
+        assert_eq!(resolve(&format!("FlyV1 {org}")), want);
+        assert_eq!(resolve(&format!("Bearer FlyV1 {org}")), want);
+        assert_eq!(resolve(&org), want);
+        assert_eq!(resolve(&format!("FlyV1 fm2_nope,{org}")), want);
         assert_eq!(
-            tokens.resolve(Some(&format!("FlyV1 {ro}"))),
+            resolve(&format!("FlyV1 {ro}")),
             Some(Scope::ReadOnly {
                 org: "personal".into()
             })
         );
-        assert_eq!(tokens.resolve(Some("Bearer fm2_unknown")), None);
-        assert_eq!(tokens.resolve(None), None);
+        assert_eq!(resolve("Bearer fm2_unknown"), None);
+        // A token minted by another process is found in the database.
+        let other = Tokens::load(&store).expect("tokens");
+        let app = other
+            .ensure(&store, "app", "personal", Some("a1"))
+            .expect("app token");
+        assert_eq!(resolve(&app), None, "not in this process's cache");
+        assert_eq!(
+            tokens.resolve(Some(&app), Some(&store)),
+            Some(Scope::App {
+                org: "personal".into(),
+                app: "a1".into()
+            })
+        );
+        assert_eq!(tokens.resolve(None, None), None);
     }
 }

@@ -362,6 +362,8 @@ pub async fn run(
     };
     let mounts = mounts.as_slice();
     let argv = req.argv()?;
+    // `machine: true` (run in the machine's namespace) is what flysim always does.
+    let _ = req.machine;
     if req.container.as_deref().is_some_and(|c| !c.is_empty()) {
         return Err(ApiError::bad_request(
             "this machine has no containers; omit \"container\"",

@@ -32,18 +32,18 @@
 //! stuck = 0.05
 //! ```
 
-pub mod auth;
+mod auth;
 pub mod error;
-pub mod exec;
+mod exec;
 pub mod faults;
-pub mod lifecycle;
-pub mod logs;
+mod lifecycle;
+mod logs;
 pub mod profile;
-pub mod ratelimit;
+mod ratelimit;
 pub mod requestlog;
-pub mod server;
-pub mod store;
-pub mod util;
+mod server;
+mod store;
+mod util;
 
 mod api;
 
@@ -87,7 +87,7 @@ impl Config {
 }
 
 /// Shared server state.
-pub struct Sim {
+pub(crate) struct Sim {
     pub(crate) store: Store,
     pub(crate) tokens: Tokens,
     pub(crate) profile: Profile,

@@ -381,16 +381,6 @@ pub fn retime_all(sim: &Sim) -> ApiResult<()> {
     })
 }
 
-/// Shift a plan so that it starts at `at`.
-pub fn shift(mut steps: Vec<Step>, at: i64) -> Vec<Step> {
-    if let Some(first) = steps.first().map(|s| s.at) {
-        for s in &mut steps {
-            s.at += at - first;
-        }
-    }
-    steps
-}
-
 /// Checks of a machine: config.checks plus service checks, named as Fly names them.
 pub fn checks(sim: &Sim, m: &MachineRow, now: i64) -> Vec<Value> {
     let mut names: Vec<String> = Vec::new();
@@ -546,14 +536,5 @@ mod tests {
                 Ok(())
             })
             .expect("settle");
-    }
-
-    #[test]
-    fn shift_moves_whole_plan() {
-        let s = shift(
-            vec![step("a", 10, None, vec![]), step("b", 15, None, vec![])],
-            100,
-        );
-        assert_eq!((s[0].at, s[1].at), (100, 105));
     }
 }

@@ -186,7 +186,7 @@ async fn front(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let scope = sim.tokens.resolve(auth_header.as_deref());
+    let scope = sim.tokens.resolve(auth_header.as_deref(), Some(&sim.store));
 
     if path.starts_with("/__flysim") {
         // Admin paths: org token only, no faults, not logged.

@@ -14,7 +14,6 @@ use serde_json::Value;
 use crate::error::{ApiError, Error};
 
 const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS orgs (slug TEXT PRIMARY KEY, name TEXT NOT NULL, numeric_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (
     token TEXT PRIMARY KEY, org TEXT NOT NULL, app TEXT, read_only INTEGER NOT NULL, kind TEXT NOT NULL);
@@ -75,9 +74,9 @@ pub struct Store {
 impl Store {
     pub fn open(path: &Path) -> Result<Store, Error> {
         let conn = Connection::open(path)?;
-        // Only this process uses the database: exclusive locking keeps the WAL index in
-        // memory and saves the file-lock system calls of every transaction.
-        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+        // Normal (shared) locking: several processes may serve one state directory, e.g.
+        // concurrent `tenantctl --local` runs. Every request takes the locks once, in one
+        // explicit transaction.
         // WAL + synchronous=NORMAL: a committed transaction survives a process kill
         // (only an OS crash may lose the last commits), without an fsync per commit.
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -101,14 +100,32 @@ impl Store {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Run `f` in a transaction and commit before returning (rolled back on error).
+    /// Run `f` in a write transaction and commit before returning (rolled back on error).
+    /// IMMEDIATE takes the write lock up front: another process sharing the database
+    /// cannot invalidate our snapshot between a read and a write.
     pub fn tx<T>(&self, f: impl FnOnce(&Connection) -> Result<T, ApiError>) -> Result<T, ApiError> {
+        self.run("BEGIN IMMEDIATE", f)
+    }
+
+    /// Read-only access, in one transaction for a consistent view and a single lock.
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        self.run("BEGIN", f)
+    }
+
+    fn run<T>(
+        &self,
+        begin: &str,
+        f: impl FnOnce(&Connection) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         let conn = self.lock();
         if !conn.is_autocommit() {
             conn.prepare_cached("ROLLBACK")?.execute([])?;
         }
         // Cached BEGIN/COMMIT statements: no SQL parsing on the hot path.
-        conn.prepare_cached("BEGIN")?.execute([])?;
+        conn.prepare_cached(begin)?.execute([])?;
         match f(&conn) {
             Ok(out) => {
                 conn.prepare_cached("COMMIT")?.execute([])?;
@@ -119,15 +136,6 @@ impl Store {
                 Err(e)
             }
         }
-    }
-
-    /// Read-only access without a transaction.
-    pub fn read<T>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
-        let conn = self.lock();
-        f(&conn)
     }
 }
 
@@ -324,12 +332,25 @@ pub fn insert_event(
     Ok(())
 }
 
+/// A machine event as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventOut {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub status: String,
+    pub source: String,
+    pub timestamp: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<Value>,
+}
+
 /// Newest first.
 pub fn machine_events(
     conn: &Connection,
     machine_id: &str,
     limit: i64,
-) -> Result<Vec<Value>, ApiError> {
+) -> Result<Vec<EventOut>, ApiError> {
     // A literal LIMIT: a bound one makes SQLite re-prepare the statement on every run.
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT id, type, status, source, ts, request FROM machine_events WHERE machine_id = ?1 ORDER BY seq DESC LIMIT {}",
@@ -337,17 +358,14 @@ pub fn machine_events(
     ))?;
     let rows = stmt.query_map(params![machine_id], |r| {
         let request: Option<String> = r.get(5)?;
-        let mut ev = serde_json::json!({
-            "id": r.get::<_, String>(0)?,
-            "type": r.get::<_, String>(1)?,
-            "status": r.get::<_, String>(2)?,
-            "source": r.get::<_, String>(3)?,
-            "timestamp": r.get::<_, i64>(4)?,
-        });
-        if let Some(req) = request.and_then(|s| serde_json::from_str::<Value>(&s).ok()) {
-            ev["request"] = req;
-        }
-        Ok(ev)
+        Ok(EventOut {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            status: r.get(2)?,
+            source: r.get(3)?,
+            timestamp: r.get(4)?,
+            request: request.and_then(|s| serde_json::from_str::<Value>(&s).ok()),
+        })
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
@@ -365,17 +383,6 @@ pub fn insert_log(
         "INSERT INTO logs (app, ts_ns, message, level, instance, region) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     stmt.execute(params![app, ts_ns, message, level, instance, region])?;
-    Ok(())
-}
-
-pub fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>, ApiError> {
-    let mut stmt = conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?;
-    Ok(stmt.query_row([key], |r| r.get(0)).optional()?)
-}
-
-pub fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<(), ApiError> {
-    conn.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?
-        .execute(params![key, value])?;
     Ok(())
 }
 

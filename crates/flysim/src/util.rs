@@ -16,13 +16,6 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-pub fn now_ns() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as i64)
-        .unwrap_or(0)
-}
-
 /// RFC 3339 at second precision, UTC ("2024-05-01T10:00:00Z"), as Fly prints timestamps.
 pub fn rfc3339_ms(ms: i64) -> String {
     let secs = ms.div_euclid(1000);

@@ -9,7 +9,7 @@ use axum::extract::{Path, RawQuery};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::leases::{check_nonce, new_lease};
@@ -385,7 +385,16 @@ fn private_ip(app: &AppRow) -> String {
     )
 }
 
-pub fn image_ref(image: &str) -> Value {
+#[derive(Serialize)]
+pub struct ImageRef {
+    registry: String,
+    repository: String,
+    tag: String,
+    digest: String,
+    labels: BTreeMap<String, String>,
+}
+
+pub fn image_ref(image: &str) -> ImageRef {
     let (rest, digest) = match image.split_once('@') {
         Some((r, d)) => (r, d.to_string()),
         None => (image, format!("sha256:{}", sha256_hex(image.as_bytes()))),
@@ -405,45 +414,83 @@ pub fn image_ref(image: &str) -> Value {
     } else {
         repository
     };
-    json!({
-        "registry": registry,
-        "repository": repository,
-        "tag": tag,
-        "digest": digest,
-        "labels": {},
+    ImageRef {
+        registry,
+        repository,
+        tag,
+        digest,
+        labels: BTreeMap::new(),
+    }
+}
+
+/// The Machine object of the API, serialised straight from the row (no intermediate
+/// JSON tree: this is the hottest answer).
+#[derive(Serialize)]
+struct MachineOut<'a> {
+    id: &'a str,
+    name: &'a str,
+    state: &'a str,
+    region: &'a str,
+    instance_id: &'a str,
+    version: &'a str,
+    private_ip: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    config: Option<&'a Value>,
+    incomplete_config: Option<()>,
+    image_ref: ImageRef,
+    created_at: String,
+    updated_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    events: Option<Vec<crate::store::EventOut>>,
+    checks: Vec<Value>,
+    host_status: &'static str,
+    cordoned: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
+}
+
+fn machine_out<'a>(
+    sim: &Sim,
+    conn: &Connection,
+    m: &'a MachineRow,
+    nonce: Option<&'a str>,
+    summary: bool,
+) -> ApiResult<MachineOut<'a>> {
+    let image = m.config.get("image").and_then(Value::as_str).unwrap_or("");
+    Ok(MachineOut {
+        id: &m.id,
+        name: &m.name,
+        state: &m.state,
+        region: &m.region,
+        instance_id: &m.instance_id,
+        version: &m.instance_id,
+        private_ip: &m.private_ip,
+        config: (!summary).then_some(&m.config),
+        incomplete_config: None,
+        image_ref: image_ref(image),
+        created_at: rfc3339_ms(m.created_at),
+        updated_at: rfc3339_ms(m.updated_at),
+        events: if summary {
+            None
+        } else {
+            Some(machine_events(conn, &m.id, 10)?)
+        },
+        checks: lifecycle::checks(sim, m, now_ms()),
+        host_status: "ok",
+        cordoned: m.cordoned,
+        nonce,
     })
 }
 
+/// The Machine object as a JSON body; `nonce` only when the call created a lease.
 pub fn machine_json(
     sim: &Sim,
     conn: &Connection,
     m: &MachineRow,
     nonce: Option<&str>,
-) -> ApiResult<Value> {
-    let now = now_ms();
-    let image = m.config.get("image").and_then(Value::as_str).unwrap_or("");
-    let mut v = json!({
-        "id": m.id,
-        "name": m.name,
-        "state": m.state,
-        "region": m.region,
-        "instance_id": m.instance_id,
-        "version": m.instance_id,
-        "private_ip": m.private_ip,
-        "config": m.config,
-        "incomplete_config": null,
-        "image_ref": image_ref(image),
-        "created_at": rfc3339_ms(m.created_at),
-        "updated_at": rfc3339_ms(m.updated_at),
-        "events": machine_events(conn, &m.id, 10)?,
-        "checks": lifecycle::checks(sim, m, now),
-        "host_status": "ok",
-        "cordoned": m.cordoned,
-    });
-    if let Some(n) = nonce {
-        v["nonce"] = Value::String(n.to_string());
-    }
-    Ok(v)
+) -> ApiResult<String> {
+    let out = machine_out(sim, conn, m, nonce, false)?;
+    serde_json::to_string(&out).map_err(|e| ApiError::internal(format!("encoding: {e}")))
 }
 
 /// Load a machine visible to this token, with its lifecycle settled to now.
@@ -640,7 +687,7 @@ pub async fn create(
         machine_json(&sim, tx, &m, nonce.as_deref())
     })?;
     sim.changed.notify_waiters();
-    Ok(json_ok(&value))
+    Ok(super::json_raw(value))
 }
 
 pub async fn get(
@@ -648,7 +695,8 @@ pub async fn get(
     scope: Scope,
     Path((app, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    // Hot path: without a due lifecycle step there is nothing to write, so no transaction.
+    // Most reads find nothing due: a shared read transaction then does, and only a due
+    // lifecycle step needs the write lock.
     let now = now_ms();
     let quick = sim.store.read(|conn| {
         scope.app_access(conn, &app, "machines:read", false)?;
@@ -665,7 +713,23 @@ pub async fn get(
             machine_json(&sim, tx, &m, None)
         })?,
     };
-    Ok(json_ok(&value))
+    Ok(super::json_raw(value))
+}
+
+/// Load a machine for reading, settling it in a write transaction only when a step is due.
+fn load_for_read(sim: &Sim, scope: &TokenScope, app: &str, id: &str) -> ApiResult<MachineRow> {
+    let now = now_ms();
+    let quick = sim.store.read(|conn| {
+        scope.app_access(conn, app, "machines:read", false)?;
+        let m = load_machine(conn, app, id)?.ok_or_else(|| ApiError::machine_not_found(id))?;
+        Ok(m.plan.first().is_none_or(|s| s.at > now).then_some(m))
+    })?;
+    match quick {
+        Some(m) => Ok(m),
+        None => sim
+            .store
+            .tx(|tx| load(sim, tx, scope, app, id, "machines:read", false).map(|(_, m)| m)),
+    }
 }
 
 pub async fn list(
@@ -696,7 +760,14 @@ pub async fn list(
             })
             .collect();
     let now = now_ms();
-    let value = sim.store.tx(|tx| {
+    // Settle in a write transaction only when some machine has a due step.
+    let due = sim.store.read(|conn| {
+        scope.app_access(conn, &app, "machines:list", false)?;
+        Ok(load_machines(conn, &app)?
+            .iter()
+            .any(|m| m.plan.first().is_some_and(|s| s.at <= now)))
+    })?;
+    let work = |tx: &Connection| {
         scope.app_access(tx, &app, "machines:list", false)?;
         let mut out = Vec::new();
         for mut m in load_machines(tx, &app)? {
@@ -716,16 +787,19 @@ pub async fn list(
             }) {
                 continue;
             }
-            let mut v = machine_json(&sim, tx, &m, None)?;
-            if summary && let Some(obj) = v.as_object_mut() {
-                obj.remove("config");
-                obj.remove("events");
-            }
+            let v = machine_out(&sim, tx, &m, None, summary)?;
+            let v = serde_json::to_string(&v)
+                .map_err(|e| ApiError::internal(format!("encoding: {e}")))?;
             out.push(v);
         }
-        Ok(Value::Array(out))
-    })?;
-    Ok(json_ok(&value))
+        Ok(format!("[{}]", out.join(",")))
+    };
+    let value = if due {
+        sim.store.tx(work)?
+    } else {
+        sim.store.read(work)?
+    };
+    Ok(super::json_raw(value))
 }
 
 pub async fn update(
@@ -807,7 +881,7 @@ pub async fn update(
         machine_json(&sim, tx, &m, nonce.as_deref())
     })?;
     sim.changed.notify_waiters();
-    Ok(json_ok(&value))
+    Ok(super::json_raw(value))
 }
 
 /// Common frame of a lifecycle action: load with write access, refuse destroyed machines,
@@ -1213,10 +1287,7 @@ pub async fn wait(
         let notified = sim.changed.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        let m = sim.store.tx(|tx| {
-            let (_, m) = load(&sim, tx, &scope, &app, &id, "machines:wait", false)?;
-            Ok(m)
-        })?;
+        let m = load_for_read(&sim, &scope, &app, &id)?;
         let version_ok = version.as_ref().is_none_or(|v| v == &m.instance_id);
         if states.contains(&m.state) && version_ok {
             return Ok(ok_true());
@@ -1242,11 +1313,13 @@ pub async fn wait(
                 m.state
             )));
         }
+        // Another process sharing the state directory cannot notify us: poll as well.
         let until_due = m
             .plan
             .first()
             .map(|s| Duration::from_millis((s.at - now_ms()).max(0) as u64 + 1))
-            .unwrap_or(remaining);
+            .unwrap_or(remaining)
+            .min(Duration::from_millis(250));
         tokio::select! {
             _ = tokio::time::sleep(until_due.min(remaining)) => {}
             _ = &mut notified => {}
@@ -1261,9 +1334,10 @@ pub async fn events(
 ) -> ApiResult<Response> {
     let value = sim.store.tx(|tx| {
         let (_, m) = load(&sim, tx, &scope, &app, &id, "machines:read", false)?;
-        Ok(Value::Array(machine_events(tx, &m.id, 1000)?))
+        let events = machine_events(tx, &m.id, 1000)?;
+        serde_json::to_string(&events).map_err(|e| ApiError::internal(format!("encoding: {e}")))
     })?;
-    Ok(json_ok(&value))
+    Ok(super::json_raw(value))
 }
 
 pub async fn versions(
@@ -1510,11 +1584,12 @@ mod tests {
 
     #[test]
     fn image_refs() {
-        let r = image_ref("registry.fly.io/demo:deployment-1");
+        let r = serde_json::to_value(image_ref("registry.fly.io/demo:deployment-1"))
+            .expect("serialisable");
         assert_eq!(r["registry"], "registry.fly.io");
         assert_eq!(r["repository"], "demo");
         assert_eq!(r["tag"], "deployment-1");
-        let r = image_ref("nginx");
+        let r = serde_json::to_value(image_ref("nginx")).expect("serialisable");
         assert_eq!(r["repository"], "library/nginx");
         assert_eq!(r["tag"], "latest");
     }

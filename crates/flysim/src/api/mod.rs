@@ -33,6 +33,16 @@ pub fn json_status(status: StatusCode, value: &Value) -> Response {
     resp
 }
 
+/// A 200 answer from an already serialised JSON body.
+pub fn json_raw(body: String) -> Response {
+    let mut resp = (StatusCode::OK, body).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
 pub fn json_ok(value: &Value) -> Response {
     json_status(StatusCode::OK, value)
 }
