@@ -1,10 +1,7 @@
 //! `tenantctl provision`: create a tenant, or resume a provisioning that failed.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use tenantctl_core::engine::{Reporter, StepEvent};
 use tenantctl_core::ops::{
     self, ErrorClass, ProvisionError, ProvisionOptions, ProvisionReport, StepStatus,
 };
@@ -79,20 +76,17 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
                 plan.app
             ),
         );
-        print_report(ctx, &plan, &HashMap::new());
+        print_report(ctx, &plan);
         return Ok(());
     }
     options.dry_run = false;
 
     let connection = ctx.connect().await?;
     let progress = ctx.progress();
-    let timed = Timed::new(&progress);
     let started = Instant::now();
-    let result = ops::provision(&connection.client, &options, &timed).await;
+    let result = ops::provision(&connection.client, &options, &progress).await;
     connection.close().await;
-    let elapsed = timed.elapsed();
     // Finished progress lines stay; what follows starts below them.
-    drop(timed);
     drop(progress);
     let report = result.map_err(|e| provision_error(ctx, &options, e))?;
     let verb = if report.changed {
@@ -110,13 +104,13 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
             format_elapsed(started.elapsed())
         ),
     );
-    ctx.append_step_summary(&summary_markdown(&report, &elapsed));
-    print_report(ctx, &report, &elapsed);
+    ctx.append_step_summary(&summary_markdown(&report));
+    print_report(ctx, &report);
     Ok(())
 }
 
 /// The run's result for the GitHub Actions step summary.
-fn summary_markdown(report: &ProvisionReport, elapsed: &HashMap<String, Duration>) -> String {
+fn summary_markdown(report: &ProvisionReport) -> String {
     let mut md = format!(
         "### tenantctl provision `{}`\n\napp `{}`, tier `{}`, region `{}`, image `{}`\n\n| step | outcome | elapsed | detail |\n|---|---|---|---|\n",
         report.tenant, report.app, report.tier, report.region, report.image
@@ -126,9 +120,7 @@ fn summary_markdown(report: &ProvisionReport, elapsed: &HashMap<String, Duration
             "| {} | {} | {} | {} |\n",
             step.name,
             status_name(step.status),
-            elapsed
-                .get(&step.name)
-                .map_or_else(|| "-".to_string(), |d| format_elapsed(*d)),
+            step.elapsed.map_or_else(|| "-".to_string(), format_elapsed),
             markdown_cell(&step.detail)
         ));
     }
@@ -187,8 +179,7 @@ fn provision_error(
         .into()
 }
 
-fn print_report(ctx: &Context, report: &ProvisionReport, elapsed: &HashMap<String, Duration>) {
-    let elapsed_of = |name: &str| elapsed.get(name).copied();
+fn print_report(ctx: &Context, report: &ProvisionReport) {
     match ctx.output {
         OutputFormat::Json => ctx.printer.json(&ProvisionDocument {
             schema_version: SCHEMA_VERSION,
@@ -213,7 +204,8 @@ fn print_report(ctx: &Context, report: &ProvisionReport, elapsed: &HashMap<Strin
                     calls: s.calls.clone(),
                     status: status_name(s.status).to_string(),
                     detail: s.detail.clone(),
-                    elapsed_ms: elapsed_of(&s.name)
+                    elapsed_ms: s
+                        .elapsed
                         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
                 })
                 .collect(),
@@ -253,7 +245,7 @@ fn print_report(ctx: &Context, report: &ProvisionReport, elapsed: &HashMap<Strin
                     vec![
                         s.name.clone(),
                         status_name(s.status).to_string(),
-                        elapsed_of(&s.name).map_or_else(|| "-".to_string(), format_elapsed),
+                        s.elapsed.map_or_else(|| "-".to_string(), format_elapsed),
                         s.detail.clone(),
                     ]
                 })
@@ -275,71 +267,12 @@ fn format_elapsed(elapsed: Duration) -> String {
     format!("{:.1}s", elapsed.as_secs_f64())
 }
 
-/// Passes events on to the progress display and keeps each finished step's elapsed time for
-/// the summary.
-struct Timed<'a> {
-    inner: &'a dyn Reporter,
-    elapsed: Mutex<HashMap<String, Duration>>,
-}
-
-impl<'a> Timed<'a> {
-    fn new(inner: &'a dyn Reporter) -> Self {
-        Timed {
-            inner,
-            elapsed: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn elapsed(&self) -> HashMap<String, Duration> {
-        self.elapsed.lock().map(|m| m.clone()).unwrap_or_default()
-    }
-}
-
-impl Reporter for Timed<'_> {
-    fn step(&self, step: &str, event: StepEvent) {
-        let elapsed = match &event {
-            StepEvent::Done { elapsed, .. }
-            | StepEvent::Skipped { elapsed, .. }
-            | StepEvent::Failed { elapsed, .. } => Some(*elapsed),
-            StepEvent::Started { .. } | StepEvent::Progress { .. } => None,
-        };
-        if let (Some(elapsed), Ok(mut map)) = (elapsed, self.elapsed.lock()) {
-            map.insert(step.to_string(), elapsed);
-        }
-        self.inner.step(step, event);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tenantctl_core::engine::NullReporter;
 
     #[test]
     fn markdown_cells_stay_in_their_cell() {
         assert_eq!(markdown_cell("a|b\nc"), "a\\|b c");
-    }
-
-    #[test]
-    fn timed_keeps_elapsed_of_finished_steps() {
-        let timed = Timed::new(&NullReporter);
-        timed.step(
-            "app",
-            StepEvent::Started {
-                title: "create app".into(),
-            },
-        );
-        assert!(timed.elapsed().is_empty());
-        timed.step(
-            "app",
-            StepEvent::Done {
-                detail: String::new(),
-                elapsed: Duration::from_millis(1500),
-            },
-        );
-        assert_eq!(
-            timed.elapsed().get("app"),
-            Some(&Duration::from_millis(1500))
-        );
     }
 }

@@ -12,4 +12,4 @@ mod reporter;
 mod runner;
 
 pub use reporter::{NullReporter, Reporter, StepEvent};
-pub use runner::{Plan, PlanStep, RunError, Step, StepOutcome, run};
+pub use runner::{Finished, Plan, PlanStep, RunError, Step, StepOutcome, run};

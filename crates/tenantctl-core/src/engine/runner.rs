@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
 
@@ -51,6 +51,13 @@ impl<'a, E> Step<'a, E> {
         self.calls = calls.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// How a step that ran ended, and how long it took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    pub outcome: StepOutcome,
+    pub elapsed: Duration,
 }
 
 /// The shape of an operation without its work: what `--dry-run` prints.
@@ -125,13 +132,13 @@ pub enum RunError<E> {
     Cycle(Vec<&'static str>),
 }
 
-/// Runs the steps, each as soon as everything it needs has finished, and returns each step's
-/// outcome by name. Stops launching new steps at the first failure and returns it once the
+/// Runs the steps, each as soon as everything it needs has finished, and returns how each step
+/// ended, by name. Stops launching new steps at the first failure and returns it once the
 /// steps already running have finished (so nothing is abandoned halfway).
 pub async fn run<E: std::fmt::Display>(
     steps: Vec<Step<'_, E>>,
     reporter: &dyn Reporter,
-) -> Result<BTreeMap<&'static str, StepOutcome>, RunError<E>> {
+) -> Result<BTreeMap<&'static str, Finished>, RunError<E>> {
     let names: BTreeSet<&'static str> = steps.iter().map(|s| s.name).collect();
     for step in &steps {
         if let Some(missing) = step.needs.iter().find(|n| !names.contains(*n)) {
@@ -143,7 +150,7 @@ pub async fn run<E: std::fmt::Display>(
     }
 
     let mut waiting: Vec<Step<'_, E>> = steps;
-    let mut finished: BTreeMap<&'static str, StepOutcome> = BTreeMap::new();
+    let mut finished: BTreeMap<&'static str, Finished> = BTreeMap::new();
     let mut running = FuturesUnordered::new();
     let mut first_error: Option<RunError<E>> = None;
 
@@ -186,7 +193,7 @@ pub async fn run<E: std::fmt::Display>(
                     },
                 };
                 reporter.step(name, event);
-                finished.insert(name, outcome);
+                finished.insert(name, Finished { outcome, elapsed });
             }
             Err(source) => {
                 let message = source.to_string();
@@ -210,7 +217,6 @@ pub async fn run<E: std::fmt::Display>(
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;
-    use std::time::Duration;
 
     use super::*;
     use crate::engine::NullReporter;

@@ -170,6 +170,9 @@ pub struct StepReport {
     pub status: StepStatus,
     /// What it did or found ("created vol_123", "app exists"); empty when planned.
     pub detail: String,
+    /// How long it ran; `None` when planned. The CLI's JSON carries it as `elapsed_ms`.
+    #[serde(skip)]
+    pub elapsed: Option<Duration>,
 }
 
 /// The result of [`provision`].
@@ -202,9 +205,10 @@ pub enum ProvisionError {
         message: String,
         hint: Option<String>,
     },
-    /// A step failed. Everything before it stays; re-running resumes. `resume` and `cleanup`
-    /// are the commands to show; [`ProvisionError::hint`] names the first.
-    #[error("provisioning tenant `{tenant}` failed at step `{step}`: {reason}")]
+    /// A step failed. Everything before it stays; re-running resumes.
+    #[error(
+        "provisioning tenant `{tenant}` failed at step `{step}`: {reason}\nre-run `{resume}` to resume, or run `{cleanup}` to remove what was created"
+    )]
     Step {
         tenant: String,
         step: &'static str,
@@ -1334,7 +1338,8 @@ pub async fn provision(
         })?
     };
     for planned in plan.steps {
-        let (status, detail) = match outcomes.get(planned.name) {
+        let finished = outcomes.get(planned.name);
+        let (status, detail) = match finished.map(|f| &f.outcome) {
             Some(StepOutcome::Done(detail)) => (StepStatus::Done, detail.clone()),
             Some(StepOutcome::Skipped(reason)) => (StepStatus::Skipped, reason.clone()),
             None => (StepStatus::Planned, String::new()),
@@ -1347,6 +1352,7 @@ pub async fn provision(
             calls: planned.calls,
             status,
             detail,
+            elapsed: finished.map(|f| f.elapsed),
         });
     }
     let found = ctx.found();
