@@ -367,3 +367,61 @@ fn an_app_name_taken_in_another_org_exits_4() {
     assert!(err.contains("tenant-acme"), "{err}");
     assert_eq!(sim.counts(), (0, 0, 0), "nothing created in our org");
 }
+
+/// A fault on each write path in turn, through the real binary: the first run fails naming the
+/// step and exits 1, the second resumes, and the tenant ends with exactly one app, volume and
+/// machine.
+#[test]
+fn a_fault_at_each_step_is_resumed_by_running_provision_again() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("POST", "/v1/apps", "app"),
+        ("POST", "/secrets", "secrets"),
+        ("POST", "/ip_assignments", "ips"),
+        ("POST", "/volumes", "volume"),
+        ("POST", "/certificates", "certificates"),
+        ("POST", "/machines", "machine"),
+        ("GET", "/wait", "machine"),
+        ("POST", "/exec", "hooks"),
+    ];
+    for (method, path, step) in cases {
+        let sim = Sim::start();
+        let env = sim.env();
+        let args = [
+            "provision",
+            "acme",
+            "--tier",
+            "starter",
+            "--domain",
+            "shop.acme.example",
+        ];
+        // Enough failures to outlast the client's retries and the step's look-then-retry.
+        sim.inject(FaultRule {
+            method: Some((*method).to_string()),
+            path_contains: (*path).to_string(),
+            status: 500,
+            times: 10,
+            skip: 0,
+        });
+        let first = env.run(&args);
+        let err = stderr(&first);
+        assert_eq!(code(&first), 1, "{method} {path}: {err}");
+        assert!(
+            err.contains(&format!("failed at step `{step}`")),
+            "{method} {path}: {err}"
+        );
+        assert!(
+            err.contains("to resume: tenantctl provision acme --tier starter"),
+            "{err}"
+        );
+
+        sim.clear_faults();
+        let second = env.run(&args);
+        assert_eq!(code(&second), 0, "{method} {path}: {}", stderr(&second));
+        assert_eq!(
+            sim.counts(),
+            (1, 1, 1),
+            "{method} {path}: {}",
+            show(&sim.log())
+        );
+    }
+}

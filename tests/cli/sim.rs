@@ -97,6 +97,10 @@ impl Sim {
         self.handle().inject(rule);
     }
 
+    pub fn clear_faults(&self) {
+        self.handle().clear_faults();
+    }
+
     pub fn log(&self) -> Vec<RequestRecord> {
         self.handle().request_log()
     }
