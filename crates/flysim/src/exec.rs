@@ -1,10 +1,17 @@
 //! `exec`: run a command for real on the host, with the machine's environment and its
 //! volumes bind-mounted at their mount paths in a private mount namespace.
+//!
+//! The command runs chrooted in a root assembled inside the namespace: a tmpfs on a
+//! directory flysim owns, holding the host's top-level entries (rbind mounts and
+//! symlinks), the machine's private layers and its volumes. Nothing is created on the
+//! host's own filesystem, so the same script works as root and, for a non-root flysim,
+//! inside a user namespace (`unshare --user --map-root-user`).
 
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -87,6 +94,53 @@ fn is_root() -> bool {
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
+/// Host tools the isolation script runs, by absolute path.
+struct Tools {
+    unshare: PathBuf,
+    mkdir: PathBuf,
+    mount: PathBuf,
+    ln: PathBuf,
+    chroot: PathBuf,
+}
+
+impl Tools {
+    fn find() -> Option<Tools> {
+        Some(Tools {
+            unshare: find_tool("unshare")?,
+            mkdir: find_tool("mkdir")?,
+            mount: find_tool("mount")?,
+            ln: find_tool("ln")?,
+            chroot: find_tool("chroot")?,
+        })
+    }
+}
+
+/// Whether this (non-root) process may create a user namespace in which it is root and
+/// owns a private mount namespace. Probed once by trying it: kernels and distributions
+/// disable unprivileged user namespaces in several ways.
+fn user_namespaces_work(unshare: &Path) -> bool {
+    static WORKS: OnceLock<bool> = OnceLock::new();
+    *WORKS.get_or_init(|| {
+        std::process::Command::new(unshare)
+            .args([
+                "--user",
+                "--map-root-user",
+                "--mount",
+                "--propagation",
+                "private",
+                "--",
+                "/bin/sh",
+                "-c",
+                "exit 0",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
 /// The environment a machine's processes see: config env, then the secrets it booted with.
 pub fn machine_env(m: &MachineRow) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = vec![
@@ -138,6 +192,8 @@ pub fn machine_env(m: &MachineRow) -> Vec<(String, String)> {
 /// One mount set up in the machine's private mount namespace.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MountSpec {
+    /// The (empty, flysim-owned) directory on which the machine's root is assembled.
+    NewRoot { dir: PathBuf },
     /// Overlay the host directory `guest` with a per-boot writable layer; `layer` holds
     /// the overlay's `upper/` and `work/` directories.
     Overlay { layer: PathBuf, guest: String },
@@ -268,7 +324,9 @@ pub fn prepare_boot(
             tops.push(t.to_string());
         }
     }
-    let mut specs = Vec::new();
+    let new_root = current.join("root");
+    std::fs::create_dir_all(&new_root)?;
+    let mut specs = vec![MountSpec::NewRoot { dir: new_root }];
     for top in tops {
         let host = Path::new("/").join(&top);
         // The state directory must stay outside every overlay (overlayfs refuses layers
@@ -277,18 +335,22 @@ pub fn prepare_boot(
         if NEVER.contains(&top.as_str()) || state_dir.starts_with(&host) {
             continue;
         }
+        let layer = current.join("layers").join(&top);
+        let guest = format!("/{top}");
         match std::fs::symlink_metadata(&host) {
             Ok(meta) if meta.is_dir() => {}
             Ok(_) => continue,
-            Err(_) => std::fs::create_dir_all(&host)?,
+            // Not on the host: the layer alone is the directory (created in the new root).
+            Err(_) => {
+                let upper = layer.join("upper");
+                std::fs::create_dir_all(&upper)?;
+                specs.push(MountSpec::Bind { src: upper, guest });
+                continue;
+            }
         }
-        let layer = current.join("layers").join(&top);
         std::fs::create_dir_all(layer.join("upper"))?;
         std::fs::create_dir_all(layer.join("work"))?;
-        specs.push(MountSpec::Overlay {
-            layer,
-            guest: format!("/{top}"),
-        });
+        specs.push(MountSpec::Overlay { layer, guest });
     }
     for (dir, guest, mode) in SCRATCH {
         let src = current.join(dir);
@@ -327,13 +389,13 @@ pub fn prepare_boot(
     Ok(specs)
 }
 
-/// Whether exec can isolate commands in a private mount namespace here.
+/// Whether exec can isolate commands in a private mount namespace here: as root, or
+/// as any user where unprivileged user namespaces are enabled.
 pub fn can_isolate() -> bool {
-    is_root()
-        && find_tool("unshare").is_some()
-        && find_tool("mount").is_some()
-        && find_tool("mkdir").is_some()
+    Tools::find().is_some_and(|t| is_root() || user_namespaces_work(&t.unshare))
 }
+
+const CANNOT_ISOLATE: &str = "flysim needs unshare(1), mkdir(1), ln(1), mount(8) and chroot(8), and either root or unprivileged user namespaces (Linux), to run commands in a private mount namespace";
 
 /// Run the command. `volumes` are (host volume dir, guest path) pairs; `boot` is the
 /// machine's private filesystem (see `prepare_boot`), used when isolation is possible.
@@ -343,13 +405,14 @@ pub async fn run(
     volumes: &[(PathBuf, String)],
     boot: &[MountSpec],
 ) -> ApiResult<ExecOutput> {
-    if !volumes.is_empty() && !can_isolate() {
-        return Err(ApiError::precondition(
-            "cannot run exec on a machine with volumes: flysim must run as root with unshare(1), mkdir(1) and mount(8) available to bind-mount volumes in a private mount namespace",
-        ));
+    let isolate = can_isolate();
+    if !volumes.is_empty() && !isolate {
+        return Err(ApiError::precondition(format!(
+            "cannot run exec on a machine with volumes: {CANNOT_ISOLATE}"
+        )));
     }
     // The private filesystem first, so volumes mounted below it stay visible.
-    let mounts: Vec<MountSpec> = if can_isolate() {
+    let mounts: Vec<MountSpec> = if isolate {
         boot.iter()
             .cloned()
             .chain(volumes.iter().map(|(src, guest)| MountSpec::Bind {
@@ -376,15 +439,17 @@ pub async fn run(
         c.args(&argv[1..]);
         c
     } else {
-        let (Some(unshare), Some(mkdir), Some(mount)) =
-            (find_tool("unshare"), find_tool("mkdir"), find_tool("mount"))
-        else {
-            return Err(ApiError::precondition(
-                "cannot isolate exec: unshare(1), mkdir(1) and mount(8) are needed on the host",
-            ));
+        let Some(tools) = Tools::find() else {
+            return Err(ApiError::precondition(format!(
+                "cannot isolate exec: {CANNOT_ISOLATE}"
+            )));
         };
-        let script = mount_script(mounts, &mkdir, &mount)?;
-        let mut c = Command::new(unshare);
+        create_overlay_mountpoints(mounts)?;
+        let script = mount_script(mounts, &tools)?;
+        let mut c = Command::new(&tools.unshare);
+        if !is_root() {
+            c.args(["--user", "--map-root-user"]);
+        }
         c.args([
             "--mount",
             "--propagation",
@@ -503,54 +568,159 @@ pub async fn run(
     })
 }
 
-/// Where sources are staged inside the namespace, before guest paths (which may hide
-/// the state directory, e.g. /tmp) are covered.
-const STAGE: &str = "/run/flysim-exec";
-
 fn quote(p: &str) -> ApiResult<String> {
     shlex::try_quote(p)
         .map(|q| q.into_owned())
         .map_err(|_| ApiError::bad_request(format!("invalid path {p:?}")))
 }
 
-/// Shell script run in the private mount namespace: stage every source on a private
-/// tmpfs (guest paths may hide the state directory, e.g. /tmp), mount each onto its
-/// guest path, then exec the command's own argv.
-fn mount_script(mounts: &[MountSpec], mkdir: &Path, mount: &Path) -> ApiResult<String> {
-    let mkdir = quote(&mkdir.to_string_lossy())?;
-    let mount = quote(&mount.to_string_lossy())?;
+fn quote_path(p: &Path) -> ApiResult<String> {
+    match p.to_str() {
+        Some(s) => quote(s),
+        None => Err(ApiError::internal(format!(
+            "path {} is not valid UTF-8",
+            p.display()
+        ))),
+    }
+}
+
+/// A guest path as a clean absolute path: no `.`/`..` components (they would reach
+/// outside the new root), no empty name.
+fn clean_guest(guest: &str) -> ApiResult<String> {
+    let parts: Vec<&str> = guest.split('/').filter(|c| !c.is_empty()).collect();
+    if !guest.starts_with('/') || parts.is_empty() || parts.iter().any(|c| *c == "." || *c == "..")
+    {
+        return Err(ApiError::bad_request(format!(
+            "invalid mount path {guest:?}: it must be an absolute path below /"
+        )));
+    }
+    Ok(format!("/{}", parts.join("/")))
+}
+
+/// A mount point missing below an overlaid directory (a volume at /var/lib/app) cannot be
+/// created through the overlay by a non-root flysim (the host's directories are not its
+/// own), so it is created in the overlay's upper layer, which flysim owns.
+fn create_overlay_mountpoints(mounts: &[MountSpec]) -> ApiResult<()> {
+    for spec in mounts {
+        let MountSpec::Bind { guest, .. } = spec else {
+            continue;
+        };
+        let guest = clean_guest(guest)?;
+        if Path::new(&guest).exists() {
+            continue;
+        }
+        let Some((top, rest)) = guest.trim_start_matches('/').split_once('/') else {
+            continue;
+        };
+        let layer = mounts.iter().find_map(|s| match s {
+            MountSpec::Overlay { layer, guest } if guest.trim_start_matches('/') == top => {
+                Some(layer)
+            }
+            _ => None,
+        });
+        if let Some(layer) = layer {
+            std::fs::create_dir_all(layer.join("upper").join(rest)).map_err(|e| {
+                ApiError::internal(format!("cannot create the mount point {guest}: {e}"))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Shell script run in the private mount namespace: mount a tmpfs on the new-root
+/// directory, recreate the host's top-level entries in it (directories as recursive
+/// bind mounts, symlinks as symlinks), mount the machine's layers and volumes there,
+/// then chroot into it and exec the command's own argv.
+fn mount_script(mounts: &[MountSpec], tools: &Tools) -> ApiResult<String> {
+    let mkdir = quote_path(&tools.mkdir)?;
+    let mount = quote_path(&tools.mount)?;
+    let ln = quote_path(&tools.ln)?;
+    let chroot = quote_path(&tools.chroot)?;
+    let Some(root) = mounts.iter().find_map(|s| match s {
+        MountSpec::NewRoot { dir } => Some(dir),
+        _ => None,
+    }) else {
+        return Err(ApiError::internal(
+            "the machine's filesystem has no root directory",
+        ));
+    };
+    let root = quote_path(root)?;
     let mut s = format!(
         "fail() {{ echo \"{MOUNT_MARKER} $1\" >&2; exit {MOUNT_FAILED}; }}\n\
-         {mkdir} -p {STAGE} || fail 'cannot create {STAGE}'\n\
-         {mount} -t tmpfs -o mode=0700,size=64k flysim-stage {STAGE} || fail 'cannot mount the staging tmpfs'\n"
+         R={root}\n\
+         {mount} -t tmpfs -o mode=0755 flysim-root \"$R\" || fail 'cannot mount the root tmpfs'\n"
     );
-    for (i, spec) in mounts.iter().enumerate() {
-        let src = match spec {
-            MountSpec::Overlay { layer, .. } => layer,
-            MountSpec::Bind { src, .. } => src,
-        };
-        let src = quote(&src.to_string_lossy())?;
-        s.push_str(&format!(
-            "{mkdir} {STAGE}/{i} && {mount} --bind {src} {STAGE}/{i} || fail 'cannot stage '{src}\n"
-        ));
+    // Top-level directories the machine's own mounts replace.
+    let covered: Vec<String> = mounts
+        .iter()
+        .filter_map(|s| match s {
+            MountSpec::Overlay { guest, .. } | MountSpec::Bind { guest, .. } => {
+                top_dir(guest).filter(|t| guest.trim_matches('/') == *t)
+            }
+            MountSpec::NewRoot { .. } => None,
+        })
+        .map(str::to_string)
+        .collect();
+    let mut entries: Vec<(String, std::fs::Metadata)> = std::fs::read_dir("/")
+        .map_err(|e| ApiError::internal(format!("cannot list /: {e}")))?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let meta = std::fs::symlink_metadata(e.path()).ok()?;
+            Some((name, meta))
+        })
+        .collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, meta) in entries {
+        let Ok(q) = quote(&name) else { continue };
+        if covered.contains(&name) {
+            s.push_str(&format!(
+                "{mkdir} \"$R\"/{q} || fail 'cannot create /'{q}\n"
+            ));
+        } else if meta.file_type().is_symlink() {
+            let Some(target) = std::fs::read_link(Path::new("/").join(&name))
+                .ok()
+                .and_then(|t| t.to_str().and_then(|t| quote(t).ok()))
+            else {
+                continue;
+            };
+            s.push_str(&format!(
+                "{ln} -s -- {target} \"$R\"/{q} || fail 'cannot link /'{q}\n"
+            ));
+        } else if meta.is_dir() {
+            s.push_str(&format!(
+                "{mkdir} \"$R\"/{q} && {mount} --rbind /{q} \"$R\"/{q} || fail 'cannot mount /'{q}\n"
+            ));
+        } else {
+            // Plain files at / (marker files such as /.dockerenv): best effort.
+            s.push_str(&format!(
+                "{{ : > \"$R\"/{q} && {mount} --bind /{q} \"$R\"/{q}; }} 2>/dev/null\n"
+            ));
+        }
     }
-    for (i, spec) in mounts.iter().enumerate() {
+    for spec in mounts {
         match spec {
-            MountSpec::Overlay { guest, .. } => {
-                let g = quote(guest)?;
+            MountSpec::NewRoot { .. } => {}
+            MountSpec::Overlay { layer, guest } => {
+                let g = quote(&clean_guest(guest)?)?;
+                let upper = quote_path(&layer.join("upper"))?;
+                let work = quote_path(&layer.join("work"))?;
                 s.push_str(&format!(
-                    "{mount} -t overlay flysim-rootfs -o lowerdir={g},upperdir={STAGE}/{i}/upper,workdir={STAGE}/{i}/work {g} || fail 'cannot overlay '{g}\n"
+                    "{mkdir} -p \"$R\"{g} && {mount} -t overlay flysim-rootfs -o lowerdir={g},upperdir={upper},workdir={work} \"$R\"{g} || fail 'cannot overlay '{g}\n"
                 ));
             }
-            MountSpec::Bind { guest, .. } => {
-                let g = quote(guest)?;
+            MountSpec::Bind { src, guest } => {
+                let g = quote(&clean_guest(guest)?)?;
+                let src = quote_path(src)?;
                 s.push_str(&format!(
-                    "{mkdir} -p {g} && {mount} --bind {STAGE}/{i} {g} || fail 'cannot mount a volume at '{g}\n"
+                    "{mkdir} -p \"$R\"{g} && {mount} --bind {src} \"$R\"{g} || fail 'cannot mount a volume at '{g}\n"
                 ));
             }
         }
     }
-    s.push_str("cd / && exec \"$@\"\n");
+    s.push_str(&format!(
+        "exec {chroot} \"$R\" /bin/sh -c 'cd / && exec \"$@\"' sh \"$@\"\n"
+    ));
     Ok(s)
 }
 

@@ -105,7 +105,7 @@ impl Sim {
     pub(crate) fn volume_dir(&self, id: &str) -> PathBuf {
         self.state_dir.join("volumes").join(id)
     }
-    /// Per-machine private directories (see `exec::prepare_scratch`).
+    /// Per-machine private directories (see `exec::prepare_boot`).
     pub(crate) fn rootfs_dir(&self) -> PathBuf {
         self.state_dir.join("rootfs")
     }

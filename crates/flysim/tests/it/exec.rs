@@ -1,4 +1,5 @@
 use serde_json::json;
+use std::time::Duration;
 
 use crate::common::*;
 
@@ -425,4 +426,197 @@ async fn large_and_binary_output() {
         out["stdout"].as_str().is_some_and(|s| s.ends_with("ok")),
         "{out}"
     );
+}
+
+/// A `flysim serve` process running as an unprivileged user, killed when dropped.
+struct UnprivilegedFlysim {
+    child: tokio::process::Child,
+}
+
+impl Drop for UnprivilegedFlysim {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+fn skip_loudly(why: &str) {
+    use std::io::Write;
+    // Straight to stderr: libtest captures eprintln!, which would hide the skip.
+    let _ = writeln!(std::io::stderr(), "SKIPPED exec::works_without_root: {why}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn works_without_root() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use tokio::io::AsyncBufReadExt;
+
+    const NOBODY: u32 = 65534;
+    let Some(setpriv) = ["/usr/bin/setpriv", "/bin/setpriv"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+    else {
+        skip_loudly("setpriv(1) is not installed");
+        return;
+    };
+    if std::fs::metadata("/proc/self").map(|m| m.uid()).ok() != Some(0) {
+        skip_loudly("needs root to start flysim as another (unprivileged) user");
+        return;
+    }
+
+    // Hosts may disable unprivileged user namespaces (sysctls, AppArmor): flysim then
+    // answers 412 for exec on machines with volumes, which is not what is tested here.
+    let userns = std::process::Command::new(setpriv)
+        .args([
+            &format!("--reuid={NOBODY}"),
+            &format!("--regid={NOBODY}"),
+            "--clear-groups",
+            "--",
+            "unshare",
+            "--user",
+            "--map-root-user",
+            "--mount",
+            "--propagation",
+            "private",
+            "true",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !userns {
+        skip_loudly("unprivileged user namespaces are disabled on this host");
+        return;
+    }
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
+        .expect("chmod state dir");
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).expect("state dir");
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o777))
+        .expect("chmod state dir");
+    let mut child = tokio::process::Command::new(setpriv)
+        .args([
+            format!("--reuid={NOBODY}"),
+            format!("--regid={NOBODY}"),
+            "--clear-groups".to_string(),
+            "--".to_string(),
+            env!("CARGO_BIN_EXE_flysim").to_string(),
+            "serve".to_string(),
+            "--state".to_string(),
+            state.to_string_lossy().into_owned(),
+            "--listen".to_string(),
+            "127.0.0.1:0".to_string(),
+        ])
+        .env("HOME", dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start flysim under setpriv");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let server = UnprivilegedFlysim { child };
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let (mut base, mut token) = (String::new(), String::new());
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(v) = line.strip_prefix("base_url=") {
+                base = v.to_string();
+            } else if let Some(v) = line.strip_prefix("org_token=") {
+                token = v.to_string();
+            }
+            if !base.is_empty() && !token.is_empty() {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("flysim prints its base_url and token");
+    assert!(
+        !base.is_empty() && !token.is_empty(),
+        "the unprivileged flysim exited before serving"
+    );
+
+    let sim = Sim {
+        handle: None,
+        base,
+        token,
+        client: client(),
+        dir,
+    };
+    let app = sim.new_app("execnonroot").await;
+    let vol = sim.create_volume(&app, "data", "ord").await;
+    let vol_id = str_of(&vol, "id");
+    let m = sim
+        .started_machine(
+            &app,
+            json!({"image": IMAGE, "mounts": [{"volume": vol_id, "path": "/data"}]}),
+        )
+        .await;
+    let id = str_of(&m, "id");
+    assert_eq!(
+        sim.sh(&app, &id, "echo hi > /data/f && cat /data/f").await,
+        "hi\n"
+    );
+    let on_host = state.join("volumes").join(&vol_id).join("f");
+    assert_eq!(
+        std::fs::read_to_string(&on_host).ok().as_deref(),
+        Some("hi\n"),
+        "the file lands in the volume's directory on the host ({})",
+        on_host.display()
+    );
+    assert_eq!(
+        std::fs::metadata(&on_host).map(|m| m.uid()).ok(),
+        Some(NOBODY),
+        "written as the user flysim runs as"
+    );
+
+    // The machine runs as root in its own namespace and its root filesystem is private.
+    assert_eq!(sim.sh(&app, &id, "id -u").await, "0\n");
+    let probe = format!("/etc/flysim-nonroot-probe-{id}");
+    assert_eq!(
+        sim.sh(&app, &id, &format!("echo x > {probe} && cat {probe}"))
+            .await,
+        "x\n"
+    );
+    assert!(
+        !std::path::Path::new(&probe).exists(),
+        "a write outside volumes must not reach the host"
+    );
+
+    // A mount point that exists neither on the host nor in the new root's tmpfs, below an
+    // overlaid directory the unprivileged user cannot write to.
+    let vol2 = str_of(&sim.create_volume(&app, "lib", "ord").await, "id");
+    let guest = format!("/var/lib/flysim-nonroot-{}", std::process::id());
+    let m2 = sim
+        .started_machine(
+            &app,
+            json!({"image": IMAGE, "mounts": [{"volume": vol2, "path": guest}]}),
+        )
+        .await;
+    let id2 = str_of(&m2, "id");
+    sim.sh(&app, &id2, &format!("echo lib > {guest}/g")).await;
+    assert_eq!(
+        std::fs::read_to_string(state.join("volumes").join(&vol2).join("g"))
+            .ok()
+            .as_deref(),
+        Some("lib\n")
+    );
+    assert!(
+        !std::path::Path::new(&guest).exists(),
+        "the mount point is not created on the host"
+    );
+
+    // Timeouts still kill the command.
+    let started = std::time::Instant::now();
+    let r = sim
+        .post(&format!("/v1/apps/{app}/machines/{id}/exec"))
+        .json(json!({"command": ["sleep", "120"], "timeout": 1}))
+        .send()
+        .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "a 1 s timeout ended a 120 s sleep: {r}"
+    );
+    drop(server);
 }
