@@ -36,7 +36,12 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     }
     ctx.printer.status(
         "Listed",
-        &format!("{} tenants in org `{}`", tenants.len(), config.org),
+        &format!(
+            "{} tenant{} in org `{}`",
+            tenants.len(),
+            if tenants.len() == 1 { "" } else { "s" },
+            config.org
+        ),
     );
     match ctx.output {
         OutputFormat::Json => ctx.printer.json(&ListDocument {

@@ -1245,7 +1245,11 @@ fn steps<'a>(ctx: &'a Ctx<'a>) -> Vec<Step<'a, StepError>> {
         Step::new(
             "hooks",
             &["machine"],
-            format!("run {} post-provision hooks", p.hooks.len()),
+            format!(
+                "run {} post-provision hook{}",
+                p.hooks.len(),
+                if p.hooks.len() == 1 { "" } else { "s" }
+            ),
             ctx.hooks_step(),
         )
         .calls(if p.hooks.is_empty() {
