@@ -535,13 +535,37 @@ impl Context {
             .with_hint("copy the whole output of `fly tokens create`")
         })?;
         let client = FlyClient::new(ClientConfig::new(token).with_base_url(&self.api_url))
-            .map_err(|e| {
-                CliError::new(Exit::Failed, format!("cannot set up the API client: {e}"))
-            })?;
+            .map_err(|e| self.client_setup_error(&e))?;
         Ok(Connection {
             client,
             local: None,
         })
+    }
+
+    /// A client that cannot be built is almost always a bad base URL: that is the input to fix
+    /// (exit 2), named by where it came from.
+    fn client_setup_error(&self, error: &fly_api::ApiError) -> CliError {
+        // The same client with the default URL builds: then the URL is what is wrong.
+        let url_is_the_problem = Token::parse("probe").is_ok_and(|token| {
+            FlyClient::new(ClientConfig::new(token).with_base_url(DEFAULT_API_URL)).is_ok()
+        });
+        if !url_is_the_problem {
+            return CliError::new(
+                Exit::Failed,
+                format!("cannot set up the API client: {error}"),
+            );
+        }
+        let source = match self.api_url_source {
+            ApiUrlSource::Flag => "--api-url",
+            ApiUrlSource::Env(name) => name,
+            ApiUrlSource::Default => "the default API URL",
+        };
+        CliError::usage(format!(
+            "{source} is not a usable Machines API URL: {error}"
+        ))
+        .with_hint(format!(
+            "give {source} an http(s) URL such as {DEFAULT_API_URL}, or use --local"
+        ))
     }
 
     async fn connect_local(&self) -> anyhow::Result<Connection> {
@@ -585,10 +609,14 @@ impl Context {
         let token = Token::parse("dry-run").map_err(|e| {
             CliError::new(Exit::Failed, format!("cannot set up the API client: {e}"))
         })?;
-        let client = FlyClient::new(ClientConfig::new(token).with_base_url(&self.api_url))
-            .map_err(|e| {
-                CliError::new(Exit::Failed, format!("cannot set up the API client: {e}"))
-            })?;
+        // --local ignores the URL variables (docs/env.md), so a plan does not read them either.
+        let base_url = if self.local {
+            DEFAULT_API_URL
+        } else {
+            &self.api_url
+        };
+        let client = FlyClient::new(ClientConfig::new(token).with_base_url(base_url))
+            .map_err(|e| self.client_setup_error(&e))?;
         Ok(client)
     }
 

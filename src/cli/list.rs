@@ -24,7 +24,8 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     connection.close().await;
     let mut tenants = result?;
     if let Some(tier) = &args.tier {
-        tenants.retain(|t| t.tier.as_deref() == Some(tier.as_str()));
+        // An unreadable tenant's tier is unknown; it stays so its error is not hidden.
+        tenants.retain(|t| t.error.is_some() || t.tier.as_deref() == Some(tier.as_str()));
     }
     for tenant in &tenants {
         if let Some(error) = &tenant.error {

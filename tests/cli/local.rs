@@ -91,3 +91,17 @@ fn local_ignores_tokens_and_urls_from_the_environment() {
     let output = env.run(&["--local", "list"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
 }
+
+#[test]
+fn local_dry_run_ignores_an_unusable_url_in_the_environment() {
+    let env = TestEnv::empty().var("TENANTCTL_API_URL", "http://exa mple.com");
+    let output = env.run(&[
+        "--local",
+        "--dry-run",
+        "provision",
+        "acme",
+        "--tier",
+        "starter",
+    ]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+}

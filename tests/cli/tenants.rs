@@ -272,3 +272,30 @@ fn list_reports_a_tenant_it_cannot_read_and_goes_on() {
         .unwrap_or_default();
     assert!(globex.contains("error"), "{out}");
 }
+
+#[test]
+fn list_by_tier_still_reports_a_tenant_it_cannot_read() {
+    let sim = Sim::start();
+    provision(&sim, "acme", "starter", &[]);
+    provision(&sim, "globex", "starter", &[]);
+    sim.inject(flysim::FaultRule {
+        method: Some("GET".into()),
+        path_contains: "/apps/tenant-globex/machines".into(),
+        status: 400,
+        times: 100,
+        skip: 0,
+    });
+    let env = sim.env();
+    let output = env.run(&["list", "--tier", "starter", "-o", "json"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("warning: tenant `globex`: cannot read its details"),
+        "{}",
+        stderr(&output)
+    );
+    let doc: contract::ListDoc = serde_json::from_slice(&output.stdout).expect("list json");
+    let names: Vec<&str> = doc.tenants.iter().map(|t| t.tenant.as_str()).collect();
+    // Its tier cannot be read, so it may be on the asked-for tier: it is not left out.
+    assert_eq!(names, ["acme", "globex"]);
+    assert!(doc.tenants[1].error.is_some());
+}

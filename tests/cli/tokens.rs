@@ -182,3 +182,24 @@ fn an_app_token_reads_its_tenant_but_cannot_create_tenants() {
     );
     assert_eq!(sim.counts(), (1, 1, 1));
 }
+
+#[test]
+fn an_unusable_api_url_is_a_usage_error_naming_its_source() {
+    let env = TestEnv::with_config(CONFIG).var("FLY_API_TOKEN", "fm2_unused");
+    let output = env.run(&["--api-url", "http://exa mple.com", "status", "acme"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains("--api-url"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+
+    let output = TestEnv::with_config(CONFIG)
+        .var("FLY_API_TOKEN", "fm2_unused")
+        .var("TENANTCTL_API_URL", "ftp://example.com")
+        .run(&["list"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("TENANTCTL_API_URL"),
+        "{}",
+        stderr(&output)
+    );
+}

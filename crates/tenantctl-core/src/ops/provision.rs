@@ -522,7 +522,7 @@ impl Ctx<'_> {
                     return Err(StepError::new(
                         ErrorClass::Conflict,
                         format!(
-                            "app `{app}` exists in org `{org}`, not in the configured org `{}`",
+                            "app `{app}` exists in org `{org}`, not in the configured org `{}`; pass --org {org} to provision it there, or pick another tenant id",
                             self.org
                         ),
                     ));
@@ -1010,7 +1010,11 @@ impl Ctx<'_> {
             });
         }
         let timeout = health.timeout.as_duration();
-        let deadline = tokio::time::Instant::now() + timeout;
+        let start = tokio::time::Instant::now();
+        // A timeout the clock cannot add (the config accepts up to ~2^64 s) means "no limit".
+        let deadline = start
+            .checked_add(timeout)
+            .unwrap_or_else(|| start + Duration::from_secs(100 * 365 * 24 * 3600));
         let mut first_look = true;
         let mut last_shown = String::new();
         loop {

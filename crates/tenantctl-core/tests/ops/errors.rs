@@ -179,3 +179,26 @@ async fn region_the_api_rejects_fails_a_step_and_says_so() {
         .await
         .expect("resumes with a valid region");
 }
+
+#[tokio::test]
+async fn app_in_another_visible_org_says_which_org_to_pass() {
+    let env = Env::new(&config_text("", "")).await;
+    env.provision(&env.options("moved"))
+        .await
+        .expect("first run");
+    // The same token, but the config now names another org.
+    let text = config_text("", "").replace("org = \"personal\"", "org = \"rival\"");
+    let config = tenantctl_core::config::Config::parse(
+        &text,
+        tenantctl_core::config::ConfigSource::BuiltinLocal,
+    )
+    .expect("config");
+    let mut options = env.options("moved");
+    options.config = &config;
+    let err = env.provision(&options).await.expect_err("other org");
+    assert_eq!(err.class(), ErrorClass::Conflict, "{err}");
+    assert_eq!(err.step(), Some("app"));
+    let message = err.to_string();
+    assert!(message.contains("`personal`"), "{message}");
+    assert!(message.contains("--org personal"), "{message}");
+}

@@ -286,3 +286,20 @@ async fn local_mode_hook_creates_a_database_and_a_files_folder() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_health_timeout_too_long_for_the_clock_does_not_panic() {
+    // About 2^64 seconds: accepted by the config, but past what the clock can add.
+    let health = "[health]\nrequire = [\"machine_started\", \"fly_checks\"]\ntimeout = \"5124095576030431h\"\n";
+    let env = Env::new(&config_text("", health)).await;
+    let report = env
+        .provision(&env.options("gamma"))
+        .await
+        .expect("provisions");
+    let health = report
+        .steps
+        .iter()
+        .find(|s| s.name == "health")
+        .expect("health step");
+    assert_eq!(health.status, StepStatus::Done, "{health:?}");
+}
