@@ -669,7 +669,7 @@ impl FlyClient {
         )
         .json(req)?
         .sensitive()
-        .timeout(server_timeout + self.inner.timeout);
+        .timeout(server_timeout.saturating_add(self.inner.timeout));
         let reply = self.execute(&call).await?;
         decode_or_default(&call, &reply)
     }

@@ -463,6 +463,8 @@ struct Found {
     /// The machine is stopped on purpose (auto-stop tier, provisioning complete).
     machine_idle: bool,
     ips: Vec<String>,
+    /// Secret values this run generated, so hook output shown in an error can be redacted.
+    generated_secrets: Vec<SecretValue>,
 }
 
 struct Ctx<'a> {
@@ -591,9 +593,12 @@ impl Ctx<'_> {
             .set_secrets(app, &values)
             .await
             .map_err(|e| StepError::api("set secrets", e))?;
+        let mut found = self.found();
+        found.generated_secrets.extend(values.into_values());
         if written.version > 0 {
-            self.found().secrets_version = Some(written.version);
+            found.secrets_version = Some(written.version);
         }
+        drop(found);
         Ok(StepOutcome::Done(format!(
             "generated {} (values not shown)",
             missing.join(", ")
@@ -954,7 +959,10 @@ impl Ctx<'_> {
                 .await
                 .map_err(|e| StepError::api(&format!("run hook `{name}`"), e))?;
             if output.exit_code != 0 {
-                let stderr = tail(output.stderr.trim(), STDERR_TAIL_CHARS);
+                // Hooks see the tenant's secrets in their environment; a hook that echoes its
+                // environment must not put them into an error message.
+                let stderr = redact(&output.stderr, &self.found().generated_secrets);
+                let stderr = tail(stderr.trim(), STDERR_TAIL_CHARS);
                 let shown = if stderr.is_empty() {
                     "(no stderr)".to_string()
                 } else {
@@ -1370,9 +1378,29 @@ pub async fn provision(
     Ok(report)
 }
 
+/// `text` with every occurrence of the given secret values replaced by `[redacted]`.
+fn redact(text: &str, secrets: &[SecretValue]) -> String {
+    secrets
+        .iter()
+        .map(SecretValue::expose)
+        .filter(|value| !value.is_empty())
+        .fold(text.to_string(), |text, value| {
+            text.replace(value, "[redacted]")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redact_replaces_every_secret_value() {
+        let secrets = [SecretValue::new("s3cr3t"), SecretValue::new("")];
+        assert_eq!(
+            redact("DATABASE_PASSWORD=s3cr3t; again s3cr3t", &secrets),
+            "DATABASE_PASSWORD=[redacted]; again [redacted]"
+        );
+    }
 
     #[test]
     fn domains_are_normalised_and_checked() {

@@ -64,6 +64,26 @@ async fn app_name_taken_in_another_org_is_a_conflict() {
 }
 
 #[tokio::test]
+async fn a_failing_hook_that_prints_its_secrets_has_them_redacted() {
+    let hooks = r#"
+[[hooks.post_provision]]
+name = "leaky"
+command = ["sh", "-c", "echo \"pw=$DATABASE_PASSWORD salt=$HASH_SALT\" >&2; exit 1"]
+"#;
+    let env = Env::new(&config_text(hooks, HEALTH_CHECKS)).await;
+    let err = env
+        .provision(&env.options("leaky"))
+        .await
+        .expect_err("hook fails");
+    assert_eq!(err.step(), Some("hooks"));
+    let text = err.to_string();
+    assert!(
+        text.contains("pw=[redacted] salt=[redacted]"),
+        "the hook saw its secrets and they were redacted: {text}"
+    );
+}
+
+#[tokio::test]
 async fn failing_hook_names_the_step_and_shows_its_stderr() {
     let hooks = r#"
 [[hooks.post_provision]]
