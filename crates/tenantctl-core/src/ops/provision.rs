@@ -783,6 +783,7 @@ impl Ctx<'_> {
             )));
         };
 
+        self.check_same_tier(&machine)?;
         let id = machine.id.clone();
         let was = machine.state.clone();
         let hooks_done = self.pending_hooks(&machine).is_empty();
@@ -814,6 +815,25 @@ impl Ctx<'_> {
                     "started machine {id} (was {was})"
                 )))
             }
+        }
+    }
+
+    /// Resuming must not quietly report a tenant on another tier as provisioned: changing a
+    /// tenant's tier is an upgrade, not a re-run of provision.
+    fn check_same_tier(&self, machine: &Machine) -> Result<(), StepError> {
+        let tier_of = |config: &MachineConfig| config.metadata.get(METADATA_TIER).cloned();
+        let wanted = tier_of(&self.prepared.machine_config);
+        let has = machine.config.as_ref().and_then(tier_of);
+        match (wanted, has) {
+            (Some(wanted), Some(has)) if wanted != has => Err(StepError::new(
+                ErrorClass::Conflict,
+                format!(
+                    "tenant `{}` is provisioned on tier `{has}`, not `{wanted}`; re-run with \
+                     --tier {has} to resume it (changing tiers is `tenantctl upgrade`)",
+                    self.prepared.tenant
+                ),
+            )),
+            _ => Ok(()),
         }
     }
 

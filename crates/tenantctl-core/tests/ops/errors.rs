@@ -222,3 +222,25 @@ async fn app_in_another_visible_org_says_which_org_to_pass() {
     assert!(message.contains("`personal`"), "{message}");
     assert!(message.contains("--org personal"), "{message}");
 }
+
+#[tokio::test]
+async fn resuming_on_another_tier_is_a_conflict_naming_the_tier() {
+    let second_tier = "[tiers.pro]\ntemplate = \"local\"\nvolume_size_gb = 1\nvm_size = \"shared-cpu-1x\"\nvm_memory = \"256mb\"\nalways_on = true\n";
+    let env = Env::new(&format!(
+        "{}\n{second_tier}",
+        config_text(SEED_HOOK, HEALTH_CHECKS)
+    ))
+    .await;
+    env.provision(&env.options("tiered"))
+        .await
+        .expect("first provision");
+    let mut other = env.options("tiered");
+    other.tier = "pro".into();
+    let err = env.provision(&other).await.expect_err("other tier");
+    assert_eq!(err.step(), Some("machine"));
+    assert_eq!(err.class(), ErrorClass::Conflict, "{err}");
+    assert!(
+        err.to_string().contains("provisioned on tier `basic`"),
+        "{err}"
+    );
+}
