@@ -8,8 +8,8 @@
 //! - the critical-path lower bound: the waits that cannot overlap. The dependent chain is
 //!   GET app, POST app, POST volume, POST machine (4 calls), the boot, then either the hook
 //!   chain (exec call + the hook's own run time + metadata call + one health GET = 3 calls) or
-//!   the time until the checks pass, whichever is longer:
-//!   `4L + boot + max(3L + exec_run, checks_pass_after)`;
+//!   the time until the checks pass, whichever is longer, then recording that the health gate
+//!   passed (1 call): `4L + boot + max(3L + exec_run, checks_pass_after) + L`;
 //! - the same work done the shell-script way: every call after the previous one;
 //! - API calls per provision, counted from flysim's request log.
 //!
@@ -169,6 +169,9 @@ async fn sequential(
         let m = client.get_machine(app, &machine.id).await?;
         let checks: Vec<_> = m.real_checks().collect();
         if m.state == "started" && checks.iter().all(|c| c.is_passing()) {
+            client
+                .set_metadata(app, &machine.id, "health_passed", "yes")
+                .await?;
             return Ok(());
         }
         tokio::time::sleep(POLL).await;
@@ -234,7 +237,8 @@ async fn run_scenario(scenario: &Scenario) -> Result<f64> {
         let exec = exec_run_ms(&log);
         let bound = 4.0 * rtt
             + scenario.boot_ms as f64
-            + (3.0 * rtt + exec).max(scenario.checks_pass_after_ms as f64);
+            + (3.0 * rtt + exec).max(scenario.checks_pass_after_ms as f64)
+            + rtt;
         walls.push(wall);
         bounds.push(bound);
         if template.is_none() {

@@ -14,8 +14,8 @@ pub mod status;
 pub use error::{ErrorClass, OpsError};
 pub use list::{DEFAULT_LIST_CONCURRENCY, ListOptions, list};
 pub use provision::{
-    GENERATED_SECRETS, METADATA_PROVISIONED_BY, METADATA_TEMPLATE_VERSION, METADATA_TENANT,
-    METADATA_TIER, ProvisionError, ProvisionOptions, ProvisionReport, StepReport, StepStatus,
-    provision,
+    GENERATED_SECRETS, METADATA_HEALTH_PASSED, METADATA_PROVISIONED_BY, METADATA_TEMPLATE_VERSION,
+    METADATA_TENANT, METADATA_TIER, ProvisionError, ProvisionOptions, ProvisionReport, StepReport,
+    StepStatus, provision,
 };
 pub use status::{CertificateState, TenantStatus, status};

@@ -54,6 +54,9 @@ pub const METADATA_TENANT: &str = "tenantctl_tenant";
 /// Machine metadata keys recording finished hooks start with this, followed by a short hash of
 /// the hook's argv (a changed hook runs again).
 pub const METADATA_HOOK_PREFIX: &str = "tenantctl_hook_";
+/// Set once the health gate has passed, so a re-run can tell an auto-stopped tenant that
+/// completed from one whose gate never passed.
+pub const METADATA_HEALTH_PASSED: &str = "tenantctl_health_passed";
 
 /// The app secrets provision generates (random, 256 bits, never shown). Only missing ones are
 /// set, so a re-run never rotates them.
@@ -786,7 +789,8 @@ impl Ctx<'_> {
         self.check_same_tier(&machine)?;
         let id = machine.id.clone();
         let was = machine.state.clone();
-        let hooks_done = self.pending_hooks(&machine).is_empty();
+        let completed = self.pending_hooks(&machine).is_empty()
+            && has_metadata(&machine, METADATA_HEALTH_PASSED);
         self.found().machine = Some(machine);
         match was.as_str() {
             state::STARTED => {
@@ -799,7 +803,7 @@ impl Ctx<'_> {
                     "machine {id} was {was}; it started"
                 )))
             }
-            state::STOPPED | state::SUSPENDED if !self.prepared.always_on && hooks_done => {
+            state::STOPPED | state::SUSPENDED if !self.prepared.always_on && completed => {
                 // Normal for an auto-stop tier: the proxy starts it on the next request.
                 let mut found = self.found();
                 found.machine_untouched = true;
@@ -1030,8 +1034,13 @@ impl Ctx<'_> {
         }
         if !health.require.contains(&HealthCheck::FlyChecks) {
             // `machine_started` was proven by the machine step's wait.
+            let machine = self.found().machine.clone();
+            let recorded = machine
+                .as_ref()
+                .is_some_and(|m| has_metadata(m, METADATA_HEALTH_PASSED));
+            self.record_health_passed(&machine_id, recorded).await?;
             let detail = format!("machine {machine_id} started");
-            return Ok(if untouched {
+            return Ok(if untouched && recorded {
                 StepOutcome::Skipped(detail)
             } else {
                 StepOutcome::Done(detail)
@@ -1055,7 +1064,9 @@ impl Ctx<'_> {
             let passing = checks.iter().filter(|c| c.is_passing()).count();
             let summary = format!("{passing}/{} checks passing", checks.len());
             if machine.state == state::STARTED && passing == checks.len() {
-                return Ok(if first_look && untouched {
+                let recorded = has_metadata(&machine, METADATA_HEALTH_PASSED);
+                self.record_health_passed(&machine_id, recorded).await?;
+                return Ok(if first_look && untouched && recorded {
                     StepOutcome::Skipped(summary)
                 } else {
                     StepOutcome::Done(summary)
@@ -1085,6 +1096,25 @@ impl Ctx<'_> {
             first_look = false;
             tokio::time::sleep(self.health_poll_interval.min(deadline - now)).await;
         }
+    }
+
+    async fn record_health_passed(
+        &self,
+        machine_id: &str,
+        already_recorded: bool,
+    ) -> Result<(), StepError> {
+        if already_recorded {
+            return Ok(());
+        }
+        self.client
+            .set_metadata(
+                self.app(),
+                machine_id,
+                METADATA_HEALTH_PASSED,
+                &self.prepared.template_version,
+            )
+            .await
+            .map_err(|e| StepError::api("record that the health gate passed", e))
     }
 
     // -------------------------------------------------------- certificates
@@ -1396,6 +1426,13 @@ pub async fn provision(
     report.volume_id = found.volume_id.clone();
     report.ips = found.ips.clone();
     Ok(report)
+}
+
+fn has_metadata(machine: &Machine, key: &str) -> bool {
+    machine
+        .config
+        .as_ref()
+        .is_some_and(|c| c.metadata.contains_key(key))
 }
 
 /// `text` with every occurrence of the given secret values replaced by `[redacted]`.

@@ -2,8 +2,8 @@
 
 use fly_api::types::{ExecRequest, ListMachinesParams};
 use tenantctl_core::ops::{
-    GENERATED_SECRETS, METADATA_PROVISIONED_BY, METADATA_TEMPLATE_VERSION, METADATA_TENANT,
-    METADATA_TIER, StepStatus, provision,
+    GENERATED_SECRETS, METADATA_HEALTH_PASSED, METADATA_PROVISIONED_BY, METADATA_TEMPLATE_VERSION,
+    METADATA_TENANT, METADATA_TIER, StepStatus, provision,
 };
 
 use crate::common::{Env, HEALTH_CHECKS, IMAGE, Recorder, SEED_HOOK, config_text, count, show};
@@ -68,7 +68,8 @@ async fn fresh_provision_creates_everything_once() {
             .collect::<Vec<_>>(),
         ["GET /v1/apps/tenant-acme 404"]
     );
-    assert_eq!(log.len(), 12, "{}", show(&log));
+    // Twelve steps' worth of calls, plus recording that the health gate passed.
+    assert_eq!(log.len(), 13, "{}", show(&log));
     assert!(count(&log, "GET", "/wait", true) >= 1, "{}", show(&log));
 
     // The state on the emulator.
@@ -100,6 +101,11 @@ async fn fresh_provision_creates_everything_once() {
     assert_eq!(
         md.get(METADATA_PROVISIONED_BY).map(String::as_str),
         Some("ci-bot")
+    );
+    assert_eq!(
+        md.get(METADATA_HEALTH_PASSED),
+        Some(&env.templates.version()),
+        "the passed health gate is recorded"
     );
     assert_eq!(
         md.keys()
