@@ -34,7 +34,7 @@ pub mod vars {
     pub const FLY_API_HOSTNAME: &str = "FLY_API_HOSTNAME";
     /// The base URL variable Fly's Go client (flaps) reads.
     pub const FLY_FLAPS_BASE_URL: &str = "FLY_FLAPS_BASE_URL";
-    /// A file holding the Fly API token (first line, surrounding whitespace ignored).
+    /// A file holding the Fly API token (its whole content, surrounding whitespace ignored).
     pub const TOKEN_FILE: &str = "TENANTCTL_TOKEN_FILE";
     pub const ORG: &str = "TENANTCTL_ORG";
     pub const LOG: &str = "TENANTCTL_LOG";
