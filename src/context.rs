@@ -675,18 +675,7 @@ impl Context {
     }
 }
 
-/// `word` quoted for a POSIX shell when it needs it.
-pub fn shell_word(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
-}
+pub use tenantctl_core::ops::shell_word;
 
 /// Token files should be readable by their owner only.
 #[cfg(unix)]

@@ -1,6 +1,6 @@
 //! `tenantctl provision`: create a tenant, or resume a provisioning that failed.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tenantctl_core::ops::{
     self, ErrorClass, ProvisionError, ProvisionOptions, ProvisionReport, StepStatus,
@@ -10,6 +10,7 @@ use tenantctl_core::tenant::TenantId;
 use crate::context::{Context, OutputFormat};
 use crate::error::{CliError, exit_for_class};
 use crate::output::{ProvisionDocument, SCHEMA_VERSION, StepDocument};
+use crate::ui::progress::format_elapsed;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -261,10 +262,6 @@ fn status_name(status: StepStatus) -> &'static str {
         StepStatus::Skipped => "skipped",
         StepStatus::Planned => "planned",
     }
-}
-
-fn format_elapsed(elapsed: Duration) -> String {
-    format!("{:.1}s", elapsed.as_secs_f64())
 }
 
 #[cfg(test)]

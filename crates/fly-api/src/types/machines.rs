@@ -279,30 +279,7 @@ impl StopRequest {
 /// Formats a duration the way Go's `time.Duration` prints, which is what Fly parses:
 /// `15s`, `1m0s`, `1m30s`, `1h0m0s`, `500ms`.
 pub fn go_duration(duration: Duration) -> String {
-    let total_ms = duration.as_millis();
-    if total_ms == 0 {
-        return "0s".to_owned();
-    }
-    if total_ms < 1000 {
-        return format!("{total_ms}ms");
-    }
-    let hours = total_ms / 3_600_000;
-    let minutes = (total_ms / 60_000) % 60;
-    let seconds = (total_ms / 1000) % 60;
-    let millis = total_ms % 1000;
-    let secs = if millis == 0 {
-        format!("{seconds}s")
-    } else {
-        let fraction = format!("{millis:03}");
-        format!("{seconds}.{}s", fraction.trim_end_matches('0'))
-    };
-    if hours > 0 {
-        format!("{hours}h{minutes}m{secs}")
-    } else if minutes > 0 {
-        format!("{minutes}m{secs}")
-    } else {
-        secs
-    }
+    super::machine_config::GoDuration::from(duration).to_string()
 }
 
 /// Query of `POST /machines/{id}/restart`.

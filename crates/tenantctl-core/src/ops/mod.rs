@@ -16,6 +16,6 @@ pub use list::{DEFAULT_LIST_CONCURRENCY, ListOptions, list};
 pub use provision::{
     GENERATED_SECRETS, METADATA_HEALTH_PASSED, METADATA_PROVISIONED_BY, METADATA_TEMPLATE_VERSION,
     METADATA_TENANT, METADATA_TIER, ProvisionError, ProvisionOptions, ProvisionReport, StepReport,
-    StepStatus, provision,
+    StepStatus, provision, shell_word,
 };
 pub use status::{CertificateState, TenantStatus, status};

@@ -121,33 +121,40 @@ impl<'a> ProvisionOptions<'a> {
         let mut words = vec![
             "tenantctl".to_string(),
             "provision".to_string(),
-            quote(&self.tenant),
+            shell_word(&self.tenant),
             "--tier".to_string(),
-            quote(&self.tier),
+            shell_word(&self.tier),
             "--region".to_string(),
-            quote(&self.region),
+            shell_word(&self.region),
         ];
         for domain in &self.domains {
             words.push("--domain".to_string());
-            words.push(quote(domain));
+            words.push(shell_word(domain));
         }
         if let Some(image) = &self.image {
             words.push("--image".to_string());
-            words.push(quote(image));
+            words.push(shell_word(image));
         }
         words.join(" ")
     }
 
     /// The command that removes whatever a failed provisioning created.
     pub fn cleanup_command(&self) -> String {
-        format!("tenantctl destroy {}", quote(&self.tenant))
+        format!("tenantctl destroy {}", shell_word(&self.tenant))
     }
 }
 
-fn quote(word: &str) -> String {
-    shlex::try_quote(word)
-        .map(|q| q.into_owned())
-        .unwrap_or_else(|_| word.escape_debug().to_string())
+/// `word` quoted for a POSIX shell when it needs it, for the commands errors suggest.
+pub fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// How one step ended.
