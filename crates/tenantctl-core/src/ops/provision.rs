@@ -1061,12 +1061,22 @@ impl Ctx<'_> {
             .unwrap_or_else(|| start + Duration::from_secs(100 * 365 * 24 * 3600));
         let mut first_look = true;
         let mut last_shown = String::new();
+        // A machine the machine step found running and left alone was just read with its
+        // checks; the first look uses that answer instead of asking again.
+        let mut already_read = if untouched {
+            self.found().machine.clone()
+        } else {
+            None
+        };
         loop {
-            let machine = self
-                .client
-                .get_machine(self.app(), &machine_id)
-                .await
-                .map_err(|e| StepError::api("read the machine's checks", e))?;
+            let machine = match already_read.take() {
+                Some(machine) => machine,
+                None => self
+                    .client
+                    .get_machine(self.app(), &machine_id)
+                    .await
+                    .map_err(|e| StepError::api("read the machine's checks", e))?,
+            };
             let checks: Vec<_> = machine.real_checks().collect();
             let passing = checks.iter().filter(|c| c.is_passing()).count();
             let summary = format!("{passing}/{} checks passing", checks.len());
