@@ -10,12 +10,12 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use fly_api::{ClientConfig, FlyClient, Token};
-use tenantctl_core::config::{Config, ConfigError, ConfigSource};
+use tenantctl_core::config::{Config, ConfigError};
 use tenantctl_core::template::{TemplateError, TemplateSet};
 
+use crate::cancel::Cancel;
 use crate::cli::GlobalArgs;
-use crate::error::{CliError, Exit};
+use crate::error::CliError;
 use crate::ui::printer::{Printer, Verbosity};
 use crate::ui::progress::{Progress, ProgressMode};
 use crate::ui::prompt::{Interactivity, Prompter};
@@ -289,6 +289,8 @@ pub struct Context {
     /// Width of the stdout terminal, for tables; None when stdout is not a terminal.
     pub width: Option<u16>,
     pub config_request: ConfigRequest,
+    /// Ctrl-C / SIGTERM, shared with every frame.
+    pub cancel: Cancel,
     /// --org > TENANTCTL_ORG; applied over the config's `org`.
     org_override: Option<String>,
     /// From FLY_API_TOKEN or FLY_ACCESS_TOKEN.
@@ -313,26 +315,6 @@ impl fmt::Debug for Context {
 
 /// Directory of local mode's emulator state, under the project (or the working directory).
 pub const LOCAL_STATE_DIR: &str = ".tenantctl/local";
-
-/// What commands talk to: Fly's Machines API, or with --local an emulator running in-process.
-pub struct Connection {
-    pub client: FlyClient,
-    /// Alive as long as the connection; its state persists in [`LOCAL_STATE_DIR`].
-    local: Option<flysim::Handle>,
-}
-
-impl Connection {
-    pub fn is_local(&self) -> bool {
-        self.local.is_some()
-    }
-
-    /// Stops the local emulator, if any, after its in-flight requests.
-    pub async fn close(self) {
-        if let Some(handle) = self.local {
-            handle.shutdown().await;
-        }
-    }
-}
 
 /// The colour decision for stderr: NO_COLOR (non-empty) wins, then FORCE_COLOR/CLICOLOR_FORCE,
 /// then whether stderr is a terminal.
@@ -425,6 +407,7 @@ impl Context {
             cwd: env.cwd.clone(),
             width: env.width,
             config_request,
+            cancel: Cancel::new(),
             org_override: global
                 .org
                 .clone()
@@ -516,110 +499,6 @@ impl Context {
         Ok(templates)
     }
 
-    /// A Machines API client: with --local, against an emulator started in-process whose state
-    /// lives in `.tenantctl/local` next to tenantctl.toml (or in the working directory);
-    /// otherwise against `api_url` with the token from FLY_API_TOKEN.
-    ///
-    /// Errors are typed ([`CliError`], [`ConfigError`]) so [`crate::error::classify`] finds the
-    /// exit code.
-    pub async fn connect(&self) -> anyhow::Result<Connection> {
-        if self.local {
-            return self.connect_local().await;
-        }
-        let (token, source) = self.load_token()?;
-        let token = Token::parse(token.expose()).map_err(|e| {
-            CliError::usage(format!(
-                "{} does not hold a usable token: {e}",
-                source.variable()
-            ))
-            .with_hint("copy the whole output of `fly tokens create`")
-        })?;
-        let client = FlyClient::new(ClientConfig::new(token).with_base_url(&self.api_url))
-            .map_err(|e| self.client_setup_error(&e))?;
-        Ok(Connection {
-            client,
-            local: None,
-        })
-    }
-
-    /// A client that cannot be built is almost always a bad base URL: that is the input to fix
-    /// (exit 2), named by where it came from.
-    fn client_setup_error(&self, error: &fly_api::ApiError) -> CliError {
-        // The same client with the default URL builds: then the URL is what is wrong.
-        let url_is_the_problem = Token::parse("probe").is_ok_and(|token| {
-            FlyClient::new(ClientConfig::new(token).with_base_url(DEFAULT_API_URL)).is_ok()
-        });
-        if !url_is_the_problem {
-            return CliError::new(
-                Exit::Failed,
-                format!("cannot set up the API client: {error}"),
-            );
-        }
-        let source = match self.api_url_source {
-            ApiUrlSource::Flag => "--api-url",
-            ApiUrlSource::Env(name) => name,
-            ApiUrlSource::Default => "the default API URL",
-        };
-        CliError::usage(format!(
-            "{source} is not a usable Machines API URL: {error}"
-        ))
-        .with_hint(format!(
-            "give {source} an http(s) URL such as {DEFAULT_API_URL}, or use --local"
-        ))
-    }
-
-    async fn connect_local(&self) -> anyhow::Result<Connection> {
-        let config = self.config()?;
-        let base = match &config.source {
-            ConfigSource::File(path) => path
-                .parent()
-                .map_or_else(|| self.cwd.clone(), std::path::Path::to_path_buf),
-            ConfigSource::BuiltinLocal => self.cwd.clone(),
-        };
-        let state_dir = base.join(LOCAL_STATE_DIR);
-        let failed = |e: &dyn fmt::Display| {
-            CliError::new(
-                Exit::Failed,
-                format!(
-                    "cannot start the local emulator in {}: {e}",
-                    state_dir.display()
-                ),
-            )
-            .with_hint(format!(
-                "check that {} is writable; delete it to start from scratch",
-                state_dir.display()
-            ))
-        };
-        let handle = flysim::spawn(flysim::Config::new(&state_dir))
-            .await
-            .map_err(|e| failed(&e))?;
-        let token = Token::parse(&handle.org_token_for(&config.org)).map_err(|e| failed(&e))?;
-        let client = FlyClient::new(ClientConfig::new(token).with_base_url(handle.base_url()))
-            .map_err(|e| failed(&e))?;
-        tracing::info!(state_dir = %state_dir.display(), url = %handle.base_url(), "local emulator started");
-        Ok(Connection {
-            client,
-            local: Some(handle),
-        })
-    }
-
-    /// A client for `--dry-run`: set up like a real one but never used to send anything, so a
-    /// plan needs neither a token nor the local emulator.
-    pub fn offline_client(&self) -> anyhow::Result<FlyClient> {
-        let token = Token::parse("dry-run").map_err(|e| {
-            CliError::new(Exit::Failed, format!("cannot set up the API client: {e}"))
-        })?;
-        // --local ignores the URL variables (docs/env.md), so a plan does not read them either.
-        let base_url = if self.local {
-            DEFAULT_API_URL
-        } else {
-            &self.api_url
-        };
-        let client = FlyClient::new(ClientConfig::new(token).with_base_url(base_url))
-            .map_err(|e| self.client_setup_error(&e))?;
-        Ok(client)
-    }
-
     /// The global options that change where a command acts (--local, --config, --org,
     /// --api-url), as words to repeat in a suggested command. Environment variables carry over
     /// by themselves.
@@ -675,7 +554,7 @@ impl Context {
     }
 }
 
-pub use tenantctl_core::ops::shell_word;
+pub use tenantctl_core::shell::quote as shell_word;
 
 /// Token files should be readable by their owner only.
 #[cfg(unix)]
@@ -699,6 +578,8 @@ fn warn_if_shared(_printer: &Printer, _path: &std::path::Path) {}
 mod tests {
     use super::*;
     use clap::Parser;
+
+    use crate::error::Exit;
 
     fn env(vars: &[(&str, &str)], terminals: Terminals) -> Env {
         Env::new(

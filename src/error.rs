@@ -1,15 +1,13 @@
 //! Errors at the edge: the exit-code table, hints, and the one place errors are rendered.
 //!
 //! Library crates return typed errors; commands return `anyhow::Error`. [`classify`] walks the
-//! chain, finds the first error it knows, and decides the exit code and the hint from it.
+//! chain and finds the first error it knows: the CLI's own, a prompt's, or one of core's (all
+//! of which core turns into its one [`OpError`]), whose class decides the exit code.
 
 use std::fmt;
 
-use tenantctl_core::config::ConfigError;
-use tenantctl_core::flytoml::{ConvertError, FlyTomlError};
-use tenantctl_core::ops::{ErrorClass, OpsError, ProvisionError};
-use tenantctl_core::template::{RenderError, TemplateError};
-use tenantctl_core::tenant::TenantError;
+use tenantctl_core::error::{ErrorClass, OpError, Suggestion};
+use tenantctl_core::shell;
 
 use crate::context::OutputFormat;
 use crate::output::{self, ErrorBody, ErrorDocument};
@@ -122,57 +120,6 @@ impl CliError {
     }
 }
 
-/// Errors that know the user's next step.
-pub trait Hint {
-    fn hint(&self) -> Option<String>;
-}
-
-impl Hint for ConfigError {
-    fn hint(&self) -> Option<String> {
-        ConfigError::hint(self)
-    }
-}
-
-impl Hint for TenantError {
-    fn hint(&self) -> Option<String> {
-        Some(TenantError::hint(self).to_string())
-    }
-}
-
-impl Hint for TemplateError {
-    fn hint(&self) -> Option<String> {
-        TemplateError::hint(self)
-    }
-}
-
-impl Hint for RenderError {
-    fn hint(&self) -> Option<String> {
-        match self {
-            RenderError::Tenant(e) => Hint::hint(e),
-            RenderError::Config(e) => Hint::hint(e),
-            RenderError::Template(e) => Hint::hint(e),
-            RenderError::Region(_) => Some("pass --region with a code such as `ams`".into()),
-            RenderError::Refused { .. } => Some(
-                "fix the template; `tenantctl render --file` shows the machine config a fly.toml becomes"
-                    .into(),
-            ),
-            RenderError::AlwaysOnMismatch { .. } => Some(
-                "make the tier's `always_on` agree with its template's http_service settings"
-                    .into(),
-            ),
-        }
-    }
-}
-
-impl Hint for FlyTomlError {
-    fn hint(&self) -> Option<String> {
-        Some(
-            "fix the fly.toml at the line shown; flyctl's fly.toml reference lists every key"
-                .into(),
-        )
-    }
-}
-
 /// The exit code of an operation error's class.
 pub fn exit_for_class(class: ErrorClass) -> Exit {
     match class {
@@ -184,12 +131,53 @@ pub fn exit_for_class(class: ErrorClass) -> Exit {
     }
 }
 
-fn classify_config(error: &ConfigError) -> Exit {
-    if error.is_not_found() {
-        Exit::NotFound
-    } else {
-        Exit::Usage
+/// What to do about a refused token; core's hint does not know variable or command names.
+fn auth_hint() -> String {
+    "set FLY_API_TOKEN to a token of the configured org with write access (`fly tokens create org`); read-only tokens can only run status and list".to_string()
+}
+
+/// Exit code and hint of an operation error, in the CLI's words.
+fn classify_op(op: &OpError) -> (Exit, Option<String>) {
+    let hint = match op.class() {
+        ErrorClass::Auth => Some(auth_hint()),
+        _ => op.hint().map(str::to_string),
+    };
+    (exit_for_class(op.class()), hint)
+}
+
+/// A suggested change of input, as the flag to pass.
+fn suggestion_text(suggestion: &Suggestion) -> String {
+    match suggestion {
+        Suggestion::Org(org) => format!("pass --org {}", shell::quote(org)),
+        Suggestion::Region(Some(region)) => format!("pass --region {}", shell::quote(region)),
+        Suggestion::Region(None) => "pass a region Fly accepts with --region".to_string(),
+        Suggestion::Tier(tier) => format!(
+            "pass --tier {} to resume it (changing tiers is `tenantctl upgrade`)",
+            shell::quote(tier)
+        ),
     }
+}
+
+/// An operation error as the CLI shows it: with the flag its suggestion means, and for a
+/// resumable failure the command that resumes it, with the global options this run used
+/// (`target`, e.g. ` --local`).
+pub fn from_op(op: &OpError, target: &str) -> CliError {
+    let (exit, hint) = classify_op(op);
+    let mut message = op.to_string();
+    if let Some(suggestion) = op.suggestion() {
+        message.push_str(&format!(" ({})", suggestion_text(suggestion)));
+    }
+    let Some(resume) = op.resume() else {
+        let mut error = CliError::new(exit, message);
+        error.hint = hint;
+        return error;
+    };
+    let resume = format!("tenantctl{target} {}", resume.words());
+    let hint = match op.class() {
+        ErrorClass::Auth => format!("{}; then re-run `{resume}`", auth_hint()),
+        _ => format!("re-run `{resume}`: finished steps are skipped"),
+    };
+    CliError::new(exit, format!("{message}\nto resume: {resume}")).with_hint(hint)
 }
 
 /// Exit code and hint for an error: the first cause tenantctl knows decides.
@@ -198,36 +186,16 @@ pub fn classify(error: &anyhow::Error) -> (Exit, Option<String>) {
         if let Some(e) = cause.downcast_ref::<CliError>() {
             return (e.exit, e.hint.clone());
         }
-        if let Some(e) = cause.downcast_ref::<ConfigError>() {
-            return (classify_config(e), Hint::hint(e));
-        }
-        if let Some(e) = cause.downcast_ref::<RenderError>() {
-            let exit = match e {
-                RenderError::Config(c) => classify_config(c),
-                _ => Exit::Usage,
-            };
-            return (exit, Hint::hint(e));
-        }
-        if let Some(e) = cause.downcast_ref::<OpsError>() {
-            return (exit_for_class(e.class()), e.hint());
-        }
-        if let Some(e) = cause.downcast_ref::<ProvisionError>() {
-            return (exit_for_class(e.class()), e.hint());
-        }
-        if let Some(e) = cause.downcast_ref::<TenantError>() {
-            return (Exit::Usage, Hint::hint(e));
-        }
-        if let Some(e) = cause.downcast_ref::<TemplateError>() {
-            return (Exit::Usage, Hint::hint(e));
-        }
-        if let Some(e) = cause.downcast_ref::<FlyTomlError>() {
-            return (Exit::Usage, Hint::hint(e));
-        }
-        if cause.downcast_ref::<ConvertError>().is_some() {
-            return (Exit::Usage, None);
-        }
         if let Some(e) = cause.downcast_ref::<PromptError>() {
             return (e.exit(), e.hint());
+        }
+        if let Some(op) = tenantctl_core::error::classify(cause) {
+            let (exit, hint) = classify_op(&op);
+            let hint = match (hint, op.suggestion()) {
+                (None, Some(suggestion)) => Some(suggestion_text(suggestion)),
+                (hint, _) => hint,
+            };
+            return (exit, hint);
         }
         if let Some(e) = cause.downcast_ref::<std::io::Error>() {
             return match e.kind() {
@@ -338,7 +306,7 @@ mod tests {
         assert_eq!(exit, Exit::Usage);
         assert!(hint.is_some());
 
-        let missing = ConfigError::Read {
+        let missing = tenantctl_core::config::ConfigError::Read {
             path: "x".into(),
             not_found: true,
             message: "gone".into(),
@@ -352,14 +320,28 @@ mod tests {
         );
         assert_eq!(classify(&anyhow::anyhow!("boom")).0, Exit::Failed);
 
-        let missing = OpsError::NotFound {
-            tenant: "acme".into(),
-            app: "tenant-acme".into(),
-            org: "personal".into(),
-        };
+        let missing = OpError::not_found("tenant `acme` not found").with_hint("look elsewhere");
         let (exit, hint) = classify(&anyhow::Error::new(missing));
         assert_eq!(exit, Exit::NotFound);
-        assert!(hint.is_some());
+        assert_eq!(hint.as_deref(), Some("look elsewhere"));
+
+        let refused = OpError::new(ErrorClass::Auth, "the Fly API refused the token");
+        let (exit, hint) = classify(&anyhow::Error::new(refused));
+        assert_eq!(exit, Exit::Usage);
+        assert!(hint.is_some_and(|h| h.contains("FLY_API_TOKEN")));
+
+        let resumable = OpError::failed("boom")
+            .at_step("volume")
+            .with_resume(tenantctl_core::error::Resume::new("provision", ["acme"]));
+        let shown = from_op(&resumable, " --local");
+        assert!(
+            shown
+                .message
+                .ends_with("\nto resume: tenantctl --local provision acme"),
+            "{}",
+            shown.message
+        );
+        assert_eq!(shown.exit, Exit::Failed);
         assert_eq!(exit_for_class(ErrorClass::Conflict), Exit::Conflict);
         assert_eq!(exit_for_class(ErrorClass::Auth), Exit::Usage);
         assert_eq!(exit_for_class(ErrorClass::Failed), Exit::Failed);

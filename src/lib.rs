@@ -1,9 +1,11 @@
 //! The tenantctl command line. `main.rs` only calls [`main`]; tests and benches can call
 //! [`run`] with their own arguments and environment.
 
+pub mod cancel;
 pub mod cli;
 pub mod context;
 pub mod error;
+pub mod frame;
 pub mod output;
 pub mod ui;
 
@@ -48,9 +50,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> Exit {
         }
     };
     let result = runtime.block_on(async {
+        ctx.cancel.listen();
         tokio::select! {
             result = cli::dispatch(&ctx, cli.command) => result,
-            _ = tokio::signal::ctrl_c() => Err(CliError::interrupted().into()),
+            // A command inside its frame cleans up and returns by itself; one waiting at a
+            // prompt, or a frame that cannot finish its cleanup, is dropped here.
+            () = ctx.cancel.abandoned() => Err(CliError::interrupted().into()),
         }
     });
     // A blocking read (stdin) may still be running after Ctrl-C; do not wait for it.

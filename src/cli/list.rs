@@ -4,6 +4,7 @@ use tenantctl_core::ops::{self, ListOptions};
 
 use crate::cli::status::{HEADERS, row};
 use crate::context::{Context, OutputFormat};
+use crate::frame::Access;
 use crate::output::{ListDocument, SCHEMA_VERSION, TenantDocument};
 
 #[derive(Debug, clap::Args)]
@@ -19,10 +20,11 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
         // A typo would otherwise look like an empty fleet.
         config.tier(tier)?;
     }
-    let connection = ctx.connect().await?;
-    let result = ops::list(&connection.client, config, &ListOptions::default()).await;
-    connection.close().await;
-    let mut tenants = result?;
+    let mut tenants = ctx
+        .connected(Access::Read, async |connection| {
+            Ok(ops::list(&connection.client, config, &ListOptions::default()).await?)
+        })
+        .await?;
     if let Some(tier) = &args.tier {
         // An unreadable tenant's tier is unknown; it stays so its error is not hidden.
         tenants.retain(|t| t.error.is_some() || t.tier.as_deref() == Some(tier.as_str()));

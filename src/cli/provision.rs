@@ -2,13 +2,11 @@
 
 use std::time::Instant;
 
-use tenantctl_core::ops::{
-    self, ErrorClass, ProvisionError, ProvisionOptions, ProvisionReport, StepStatus,
-};
+use tenantctl_core::ops::{self, OpError, ProvisionOptions, ProvisionReport, StepStatus};
 use tenantctl_core::tenant::TenantId;
 
 use crate::context::{Context, OutputFormat};
-use crate::error::{CliError, exit_for_class};
+use crate::frame::Access;
 use crate::output::{ProvisionDocument, SCHEMA_VERSION, StepDocument};
 use crate::ui::progress::format_elapsed;
 
@@ -58,38 +56,30 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     options.domains = args.domains;
     options.image = args.image;
 
-    // The plan checks every input and calls nothing, so bad input is reported before a token
-    // is looked for or the local emulator started; `--dry-run` stops here.
-    options.dry_run = true;
-    let plan = ops::provision(
-        &ctx.offline_client()?,
-        &options,
-        &tenantctl_core::engine::NullReporter,
-    )
-    .await
-    .map_err(|e| provision_error(ctx, &options, e))?;
-    if ctx.dry_run {
-        ctx.printer.status(
-            "Planned",
-            &format!(
-                "{} steps for {}; nothing was changed (--dry-run)",
-                plan.steps.len(),
-                plan.app
-            ),
-        );
-        print_report(ctx, &plan);
+    // Bad input is reported before a token is looked for or the local emulator started.
+    options.check()?;
+    options.dry_run = ctx.dry_run;
+    // A plan only reads.
+    let access = if ctx.dry_run {
+        Access::Read
+    } else {
+        Access::Write
+    };
+    let started = Instant::now();
+    let report = ctx
+        .connected(access, async |connection| {
+            let progress = ctx.progress();
+            let result = ops::provision(&connection.client, &options, &progress).await;
+            // Finished progress lines stay; what follows starts below them.
+            drop(progress);
+            result.map_err(|e| provision_error(ctx, &options.tenant, e))
+        })
+        .await?;
+    if report.dry_run {
+        ctx.printer.status("Planned", &plan_summary(&report));
+        print_report(ctx, &report);
         return Ok(());
     }
-    options.dry_run = false;
-
-    let connection = ctx.connect().await?;
-    let progress = ctx.progress();
-    let started = Instant::now();
-    let result = ops::provision(&connection.client, &options, &progress).await;
-    connection.close().await;
-    // Finished progress lines stay; what follows starts below them.
-    drop(progress);
-    let report = result.map_err(|e| provision_error(ctx, &options, e))?;
     let verb = if report.changed {
         "Provisioned"
     } else {
@@ -108,6 +98,38 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     ctx.append_step_summary(&summary_markdown(&report));
     print_report(ctx, &report);
     Ok(())
+}
+
+/// What a dry run found, in one line.
+fn plan_summary(report: &ProvisionReport) -> String {
+    let pending = report
+        .steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Planned)
+        .count();
+    let idle = report.steps.len() - pending;
+    if report.new_tenant {
+        let rest = match idle {
+            0 => String::new(),
+            1 => " (1 has nothing to do)".to_string(),
+            n => format!(" ({n} have nothing to do)"),
+        };
+        format!(
+            "tenant `{}` does not exist yet: {pending} steps would create it{rest}; nothing was changed (--dry-run)",
+            report.tenant
+        )
+    } else if pending == 0 {
+        format!(
+            "{} is complete: no step would change anything (--dry-run)",
+            report.app
+        )
+    } else {
+        format!(
+            "{pending} of {} steps would change {}; nothing was changed (--dry-run)",
+            report.steps.len(),
+            report.app
+        )
+    }
 }
 
 /// The run's result for the GitHub Actions step summary.
@@ -134,50 +156,22 @@ fn markdown_cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-/// A failed step becomes one error that names the step, the reason, and the commands that
-/// resume or clean up, with the global options this run used (`--local`, `--config`, ...).
-fn provision_error(
-    ctx: &Context,
-    options: &ProvisionOptions<'_>,
-    error: ProvisionError,
-) -> anyhow::Error {
-    let ProvisionError::Step {
-        tenant,
-        step,
-        class,
-        reason,
-        ..
-    } = &error
-    else {
+/// A failed step becomes one error that names the step, the reason, and the command that
+/// resumes, with the global options this run used (`--local`, `--config`, ...).
+fn provision_error(ctx: &Context, tenant: &str, error: OpError) -> anyhow::Error {
+    let Some(step) = error.step() else {
         return error.into();
     };
-    let with_target = |command: String| {
-        let rest = command.strip_prefix("tenantctl").unwrap_or(&command);
-        format!("tenantctl{}{rest}", crate::cli::status::target_suffix(ctx))
-    };
-    let resume = with_target(options.resume_command());
-    let cleanup = with_target(options.cleanup_command());
-    let mut message = format!(
-        "provisioning tenant `{tenant}` failed at step `{step}`: {reason}\nto resume: {resume}"
-    );
-    // Everything else is created after the app, so a failed `app` step left nothing behind.
-    if *step != "app" {
-        message.push_str(&format!("\nto remove what was created: {cleanup}"));
+    let target = crate::cli::status::target_suffix(ctx);
+    let shown = crate::error::from_op(&error, &target);
+    if let Some(resume) = error.resume() {
+        ctx.append_step_summary(&format!(
+            "### tenantctl provision `{tenant}` failed\n\nStep `{step}`: {}\n\nResume with `tenantctl{target} {}`\n\n",
+            markdown_cell(error.reason()),
+            resume.words()
+        ));
     }
-    let hint = match class {
-        ErrorClass::Auth => format!(
-            "{}; then re-run `{resume}`",
-            error.hint().unwrap_or_default()
-        ),
-        _ => format!("re-run `{resume}`: finished steps are skipped"),
-    };
-    ctx.append_step_summary(&format!(
-        "### tenantctl provision `{tenant}` failed\n\nStep `{step}`: {}\n\nResume with `{resume}`\n\n",
-        markdown_cell(reason)
-    ));
-    CliError::new(exit_for_class(*class), message)
-        .with_hint(hint)
-        .into()
+    shown.into()
 }
 
 fn print_report(ctx: &Context, report: &ProvisionReport) {
@@ -220,23 +214,14 @@ fn print_report(ctx: &Context, report: &ProvisionReport) {
                 .steps
                 .iter()
                 .map(|s| {
-                    vec![
-                        s.name.clone(),
-                        s.title.clone(),
-                        if s.needs.is_empty() {
-                            "-".to_string()
-                        } else {
-                            s.needs.join(", ")
-                        },
-                        if s.calls.is_empty() {
-                            "-".to_string()
-                        } else {
-                            s.calls.join("\n")
-                        },
-                    ]
+                    let plan = match s.status {
+                        StepStatus::Planned => "change",
+                        _ => "up to date",
+                    };
+                    vec![s.name.clone(), plan.to_string(), s.detail.clone()]
                 })
                 .collect();
-            ctx.print_table(&["step", "what", "after", "api calls"], &rows);
+            ctx.print_table(&["step", "plan", "detail"], &rows);
         }
         OutputFormat::Table => {
             let rows: Vec<Vec<String>> = report

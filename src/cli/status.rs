@@ -1,10 +1,11 @@
 //! `tenantctl status`: show one tenant. Read-only.
 
-use tenantctl_core::ops::{self, OpsError, TenantStatus};
+use tenantctl_core::ops::{self, ErrorClass, TenantStatus};
 use tenantctl_core::tenant::TenantId;
 
 use crate::context::{Context, OutputFormat};
 use crate::error::CliError;
+use crate::frame::Access;
 use crate::output::{SCHEMA_VERSION, StatusDocument, TenantDocument};
 
 #[derive(Debug, clap::Args)]
@@ -16,17 +17,20 @@ pub struct Args {
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     TenantId::parse(&args.tenant)?;
     let config = ctx.config()?;
-    let connection = ctx.connect().await?;
-    let result = ops::status(&connection.client, config, &args.tenant).await;
-    connection.close().await;
-    let status = result.map_err(|e| match e {
-        // One line is enough: the tenant is not there.
-        OpsError::NotFound { .. } => anyhow::Error::new(CliError::not_found(format!(
-            "{e} (`tenantctl{} list` shows the tenants that exist)",
-            target_suffix(ctx)
-        ))),
-        other => anyhow::Error::new(other),
-    })?;
+    let status = ctx
+        .connected(Access::Read, async |connection| {
+            ops::status(&connection.client, config, &args.tenant)
+                .await
+                .map_err(|e| match e.class() {
+                    // One line is enough: the tenant is not there.
+                    ErrorClass::NotFound => anyhow::Error::new(CliError::not_found(format!(
+                        "{e} (`tenantctl{} list` shows the tenants that exist)",
+                        target_suffix(ctx)
+                    ))),
+                    _ => anyhow::Error::new(e),
+                })
+        })
+        .await?;
     match ctx.output {
         OutputFormat::Json => ctx.printer.json(&StatusDocument {
             schema_version: SCHEMA_VERSION,

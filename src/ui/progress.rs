@@ -30,11 +30,16 @@ struct Step {
     bar: Option<ProgressBar>,
 }
 
-/// Shows step progress in the chosen mode. Safe to share between concurrent steps.
+/// A running step: the subject (tenant) it works on and its name. Many tenants can run the
+/// same step at once; each gets its own line.
+type Key = (String, String);
+
+/// Shows step progress in the chosen mode. Safe to share between concurrent steps of many
+/// tenants.
 pub struct Progress {
     mode: ProgressMode,
     multi: Option<MultiProgress>,
-    steps: Mutex<HashMap<String, Step>>,
+    steps: Mutex<HashMap<Key, Step>>,
     sink: Mutex<Box<dyn Write + Send>>,
 }
 
@@ -60,20 +65,23 @@ impl Progress {
         self.mode
     }
 
-    fn started(&self, id: &str, title: &str) {
+    fn started(&self, subject: &str, id: &str, title: &str) {
         let bar = self.multi.as_ref().map(|multi| {
             let bar = multi.add(ProgressBar::new_spinner());
-            if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed:.dim}") {
+            if let Ok(style) =
+                ProgressStyle::with_template("{spinner} {prefix:.bold} {msg} {elapsed:.dim}")
+            {
                 bar.set_style(style);
             }
+            bar.set_prefix(subject.to_string());
             bar.set_message(title.to_string());
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        self.line(&format!("start  {id}: {title}"));
+        self.line(subject, &format!("start  {id}: {title}"));
         if let Ok(mut steps) = self.steps.lock() {
             steps.insert(
-                id.to_string(),
+                (subject.to_string(), id.to_string()),
                 Step {
                     label: title.to_string(),
                     bar,
@@ -82,22 +90,24 @@ impl Progress {
         }
     }
 
-    fn progressed(&self, id: &str, message: &str) {
+    fn progressed(&self, subject: &str, id: &str, message: &str) {
         let steps = self.steps.lock().ok();
-        let step = steps.as_ref().and_then(|steps| steps.get(id));
+        let key = (subject.to_string(), id.to_string());
+        let step = steps.as_ref().and_then(|steps| steps.get(&key));
         let label = step.map_or(id, |s| s.label.as_str());
         match step.and_then(|s| s.bar.as_ref()) {
             Some(bar) => bar.set_message(format!("{label}: {message}")),
-            None => self.line(&format!("...    {id}: {message}")),
+            None => self.line(subject, &format!("...    {id}: {message}")),
         }
     }
 
-    fn finished(&self, id: &str, event: &StepEvent) {
+    fn finished(&self, subject: &str, id: &str, event: &StepEvent) {
+        let key = (subject.to_string(), id.to_string());
         let step = self
             .steps
             .lock()
             .ok()
-            .and_then(|mut steps| steps.remove(id));
+            .and_then(|mut steps| steps.remove(&key));
         let (label, bar) = match step {
             Some(step) => (step.label, step.bar),
             None => (id.to_string(), None),
@@ -126,7 +136,12 @@ impl Progress {
             StepEvent::Failed { message, elapsed } => {
                 format!("FAILED {id} ({}): {message}", format_elapsed(*elapsed))
             }
-            StepEvent::Started { .. } | StepEvent::Progress { .. } => return,
+            StepEvent::Undone { detail, elapsed } => format!(
+                "undone {} ({})",
+                with_detail(detail),
+                format_elapsed(*elapsed)
+            ),
+            StepEvent::Started { .. } | StepEvent::Progress { .. } | StepEvent::Undoing => return,
         };
         // One event, one line: a multi-line reason would read as several events in a CI log.
         let text = text.replace("\r\n", "\n").replace(['\n', '\r'], "; ");
@@ -135,32 +150,37 @@ impl Progress {
             // holds running steps, so it is empty (and gone) when the operation ends.
             bar.finish_and_clear();
             if let Some(multi) = &self.multi {
-                let _ = multi.println(&text);
+                let _ = multi.println(format!("{subject}  {text}"));
             }
         }
-        self.line(&text);
+        self.line(subject, &text);
         if let (ProgressMode::GithubActions, StepEvent::Failed { message, .. }) = (self.mode, event)
         {
-            self.line(&format!(
+            self.raw_line(&format!(
                 "::error title={}::{}",
                 escape_property(&label),
-                escape_data(message)
+                escape_data(&format!("{subject}: {message}"))
             ));
         }
     }
 
     /// A message that does not tear spinners apart.
     pub fn message(&self, text: &str) {
-        match (&self.multi, self.mode) {
-            (Some(multi), _) => {
+        match &self.multi {
+            Some(multi) => {
                 let _ = multi.println(text);
             }
-            (None, _) => self.line(text),
+            None => self.raw_line(text),
         }
     }
 
-    /// A line in plain and GitHub Actions modes; nothing otherwise.
-    fn line(&self, text: &str) {
+    /// A step's line in plain and GitHub Actions modes, prefixed with its subject so the lines
+    /// of tenants running at once can be told apart; nothing otherwise.
+    fn line(&self, subject: &str, text: &str) {
+        self.raw_line(&format!("[{subject}] {text}"));
+    }
+
+    fn raw_line(&self, text: &str) {
         if !matches!(self.mode, ProgressMode::Plain | ProgressMode::GithubActions) {
             return;
         }
@@ -171,12 +191,16 @@ impl Progress {
 }
 
 impl Reporter for Progress {
-    fn step(&self, step: &str, event: StepEvent) {
+    fn step(&self, subject: &str, step: &str, event: StepEvent) {
         match &event {
-            StepEvent::Started { title } => self.started(step, title),
-            StepEvent::Progress { message } => self.progressed(step, message),
-            StepEvent::Done { .. } | StepEvent::Skipped { .. } | StepEvent::Failed { .. } => {
-                self.finished(step, &event);
+            StepEvent::Started { title } => self.started(subject, step, title),
+            StepEvent::Progress { message } => self.progressed(subject, step, message),
+            StepEvent::Undoing => self.started(subject, step, &format!("undo {step}")),
+            StepEvent::Done { .. }
+            | StepEvent::Skipped { .. }
+            | StepEvent::Failed { .. }
+            | StepEvent::Undone { .. } => {
+                self.finished(subject, step, &event);
             }
         }
     }
@@ -222,30 +246,34 @@ mod tests {
             title: title.into(),
         };
         let elapsed = Duration::from_millis(1500);
-        progress.step("app", started("create app tenant-acme"));
+        progress.step("acme", "app", started("create app tenant-acme"));
         progress.step(
+            "acme",
             "app",
             StepEvent::Done {
                 detail: String::new(),
                 elapsed,
             },
         );
-        progress.step("vol", started("create volume"));
+        progress.step("acme", "vol", started("create volume"));
         progress.step(
+            "acme",
             "vol",
             StepEvent::Progress {
                 message: "waiting".into(),
             },
         );
         progress.step(
+            "acme",
             "vol",
             StepEvent::Failed {
                 message: "quota: 100%\nexceeded".into(),
                 elapsed,
             },
         );
-        progress.step("ips", started("allocate IPs"));
+        progress.step("acme", "ips", started("allocate IPs"));
         progress.step(
+            "acme",
             "ips",
             StepEvent::Skipped {
                 reason: "already allocated".into(),
@@ -264,13 +292,13 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "start  app: create app tenant-acme",
-                "done   app: create app tenant-acme (1.5s)",
-                "start  vol: create volume",
-                "...    vol: waiting",
-                "FAILED vol (1.5s): quota: 100%; exceeded",
-                "start  ips: allocate IPs",
-                "skip   ips: already allocated (1.5s)",
+                "[acme] start  app: create app tenant-acme",
+                "[acme] done   app: create app tenant-acme (1.5s)",
+                "[acme] start  vol: create volume",
+                "[acme] ...    vol: waiting",
+                "[acme] FAILED vol (1.5s): quota: 100%; exceeded",
+                "[acme] start  ips: allocate IPs",
+                "[acme] skip   ips: already allocated (1.5s)",
                 "note",
             ],
             "{text}"
@@ -281,7 +309,34 @@ mod tests {
     fn github_actions_mode_annotates_failures_escaped() {
         let text = run(ProgressMode::GithubActions);
         assert!(
-            text.contains("::error title=create volume::quota: 100%25%0Aexceeded"),
+            text.contains("::error title=create volume::acme: quota: 100%25%0Aexceeded"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_same_step_of_two_tenants_keeps_two_lines() {
+        let sink = Shared::default();
+        let progress = Progress::with_sink(ProgressMode::Plain, Box::new(sink.clone()));
+        let started = |title: &str| StepEvent::Started {
+            title: title.into(),
+        };
+        let done = || StepEvent::Done {
+            detail: String::new(),
+            elapsed: Duration::from_millis(100),
+        };
+        progress.step("acme", "machine", started("create machine a"));
+        progress.step("globex", "machine", started("create machine g"));
+        progress.step("acme", "machine", done());
+        progress.step("globex", "machine", done());
+        let bytes = sink.0.lock().unwrap().clone();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            text.contains("[acme] done   machine: create machine a (0.1s)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("[globex] done   machine: create machine g (0.1s)"),
             "{text}"
         );
     }

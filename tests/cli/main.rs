@@ -1,6 +1,7 @@
 //! Integration tests: the real `tenantctl` binary in a hermetic environment (cleared env, temp
 //! HOME and working directory). One test binary, one module per area.
 
+mod cancel;
 mod completions;
 mod config;
 mod errors;
@@ -8,6 +9,7 @@ mod harness;
 mod help;
 mod hostile;
 mod local;
+mod plan;
 mod provision;
 mod render;
 mod sim;

@@ -97,8 +97,22 @@ impl Sim {
         self.handle().inject(rule);
     }
 
+    pub fn delay(&self, rule: flysim::DelayRule) {
+        self.handle().delay(rule);
+    }
+
     pub fn clear_faults(&self) {
         self.handle().clear_faults();
+    }
+
+    /// A client of the sim with the org token, and a way to run its calls.
+    pub fn client(&self) -> FlyClient {
+        let token = Token::parse(&self.org_token()).expect("token");
+        FlyClient::new(ClientConfig::new(token).with_base_url(self.url())).expect("client")
+    }
+
+    pub fn block_on<T>(&self, work: impl std::future::Future<Output = T>) -> T {
+        self.runtime.block_on(work)
     }
 
     pub fn log(&self) -> Vec<RequestRecord> {

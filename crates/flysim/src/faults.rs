@@ -31,6 +31,33 @@ fn one() -> u32 {
     1
 }
 
+/// A targeted slow answer: hold `times` matching requests for `delay_ms` before handling them
+/// normally (after `skip` pass at full speed). For tests that must act while a call is in
+/// flight, such as a signal while a machine's lease is held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelayRule {
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub path_contains: String,
+    pub delay_ms: u64,
+    #[serde(default = "one")]
+    pub times: u32,
+    #[serde(default)]
+    pub skip: u32,
+}
+
+impl DelayRule {
+    fn matches(&self, method: &str, path: &str) -> bool {
+        self.times > 0
+            && self
+                .method
+                .as_ref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && path.contains(&self.path_contains)
+    }
+}
+
 /// What to do with a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -41,6 +68,7 @@ pub enum Verdict {
 
 pub struct FaultEngine {
     rules: Mutex<Vec<FaultRule>>,
+    delays: Mutex<Vec<DelayRule>>,
     rng: Mutex<StdRng>,
     faults: Faults,
 }
@@ -49,6 +77,7 @@ impl FaultEngine {
     pub fn new(faults: Faults, seed: u64) -> FaultEngine {
         FaultEngine {
             rules: Mutex::new(Vec::new()),
+            delays: Mutex::new(Vec::new()),
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
             faults,
         }
@@ -61,13 +90,46 @@ impl FaultEngine {
             .push(rule);
     }
 
+    pub fn delay(&self, rule: DelayRule) {
+        self.delays
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(rule);
+    }
+
+    /// Removes every targeted fault and delay.
     pub fn clear(&self) {
         self.rules.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.delays
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// The targeted delay for this request, spending one use of the first matching rule.
+    fn targeted_delay(&self, method: &str, path: &str) -> u64 {
+        let mut delays = self.delays.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(rule) = delays.iter_mut().find(|r| r.matches(method, path)) else {
+            return 0;
+        };
+        if rule.skip > 0 {
+            rule.skip -= 1;
+            return 0;
+        }
+        rule.times -= 1;
+        let delay = rule.delay_ms;
+        delays.retain(|r| r.times > 0);
+        delay
     }
 
     /// Targeted rules first (in insertion order), then random profile faults.
     /// Returns the verdict and an extra delay in ms for slow answers.
     pub fn decide(&self, method: &str, path: &str) -> (Verdict, u64) {
+        let (verdict, delay) = self.decide_fault(method, path);
+        (verdict, delay + self.targeted_delay(method, path))
+    }
+
+    fn decide_fault(&self, method: &str, path: &str) -> (Verdict, u64) {
         {
             let mut rules = self.rules.lock().unwrap_or_else(|e| e.into_inner());
             for rule in rules.iter_mut() {
@@ -145,6 +207,34 @@ impl FaultEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delay_rules_slow_matching_requests_a_number_of_times() {
+        let engine = FaultEngine::new(Faults::default(), 1);
+        engine.delay(DelayRule {
+            method: Some("POST".into()),
+            path_contains: "/start".into(),
+            delay_ms: 500,
+            times: 1,
+            skip: 1,
+        });
+        assert_eq!(
+            engine.decide("GET", "/v1/apps/a/machines/m/start"),
+            (Verdict::Pass, 0)
+        );
+        assert_eq!(
+            engine.decide("POST", "/v1/apps/a/machines/m/start"),
+            (Verdict::Pass, 0)
+        );
+        assert_eq!(
+            engine.decide("POST", "/v1/apps/a/machines/m/start"),
+            (Verdict::Pass, 500)
+        );
+        assert_eq!(
+            engine.decide("POST", "/v1/apps/a/machines/m/start"),
+            (Verdict::Pass, 0)
+        );
+    }
 
     #[test]
     fn targeted_rule_skips_then_fails_then_is_spent() {

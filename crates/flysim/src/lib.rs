@@ -55,7 +55,7 @@ use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 
 pub use error::Error;
-pub use faults::FaultRule;
+pub use faults::{DelayRule, FaultRule};
 pub use profile::{Faults, Profile};
 pub use requestlog::RequestRecord;
 
@@ -211,6 +211,11 @@ impl Handle {
     pub fn inject(&self, rule: FaultRule) {
         self.sim.faults.inject(rule);
     }
+    /// Add a targeted slow answer.
+    pub fn delay(&self, rule: DelayRule) {
+        self.sim.faults.delay(rule);
+    }
+    /// Remove every targeted fault and delay.
     pub fn clear_faults(&self) {
         self.sim.faults.clear();
     }

@@ -1,4 +1,7 @@
 //! How operations tell the outside world what they are doing.
+//!
+//! Every event names its subject (the tenant) and its step, so many operations can run in one
+//! process (a rollout over hundreds of tenants) without their progress mixing.
 
 use std::time::Duration;
 
@@ -15,12 +18,16 @@ pub enum StepEvent {
     Failed { message: String, elapsed: Duration },
     /// Progress inside a long step, e.g. "waiting for checks (1/2 passing)".
     Progress { message: String },
+    /// A rollback started undoing the step.
+    Undoing,
+    /// A rollback undid the step.
+    Undone { detail: String, elapsed: Duration },
 }
 
 /// Receives step events. Implementations must be cheap and must not block: events arrive from
-/// concurrently running steps.
+/// concurrently running steps, of one subject or of many.
 pub trait Reporter: Send + Sync {
-    fn step(&self, step: &str, event: StepEvent);
+    fn step(&self, subject: &str, step: &str, event: StepEvent);
 }
 
 /// Discards every event; for callers that want no progress.
@@ -28,5 +35,5 @@ pub trait Reporter: Send + Sync {
 pub struct NullReporter;
 
 impl Reporter for NullReporter {
-    fn step(&self, _step: &str, _event: StepEvent) {}
+    fn step(&self, _subject: &str, _step: &str, _event: StepEvent) {}
 }

@@ -1,323 +1,365 @@
-//! Runs a set of dependent steps with as much concurrency as their dependencies allow.
+//! Runs a [`Graph`]: `plan` observes only, `run` observes and applies, with as much
+//! concurrency as the dependencies allow, and undoes on failure when asked to.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
-use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
 
+use super::graph::{BoxFuture, Graph, Handle, Observed, Value};
 use super::{Reporter, StepEvent};
 
-type StepFuture<'a, E> = Pin<Box<dyn Future<Output = Result<StepOutcome, E>> + Send + 'a>>;
-
-/// What a step did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StepOutcome {
-    /// It changed something; the detail says what ("created vol_123").
-    Done(String),
-    /// It found the work already done; the reason says what it found.
-    Skipped(String),
+/// Where a step ended up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepState {
+    /// Applied: it changed something.
+    Changed,
+    /// Observed as already done: nothing changed.
+    Satisfied,
+    /// In a plan: it would change something. In a failed run: it was not reached.
+    Pending,
+    /// Its observe or apply failed.
+    Failed,
+    /// It changed something, and a rollback reversed it.
+    Undone,
 }
 
-/// One step of an operation: a name, the steps it waits for, a title, and the work.
-pub struct Step<'a, E> {
+/// One step of a plan or run, in graph order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepRecord {
     pub name: &'static str,
-    pub needs: Vec<&'static str>,
     pub title: String,
-    /// The API calls the step may make, for `--dry-run` plans.
-    pub calls: Vec<String>,
-    pub work: StepFuture<'a, E>,
-}
-
-impl<'a, E> Step<'a, E> {
-    pub fn new(
-        name: &'static str,
-        needs: &[&'static str],
-        title: impl Into<String>,
-        work: impl Future<Output = Result<StepOutcome, E>> + Send + 'a,
-    ) -> Self {
-        Step {
-            name,
-            needs: needs.to_vec(),
-            title: title.into(),
-            calls: Vec::new(),
-            work: Box::pin(work),
-        }
-    }
-
-    /// Lists the API calls this step may make (shown by `--dry-run`).
-    pub fn calls(mut self, calls: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.calls = calls.into_iter().map(Into::into).collect();
-        self
-    }
-}
-
-/// How a step that ran ended, and how long it took.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finished {
-    pub outcome: StepOutcome,
-    pub elapsed: Duration,
-}
-
-/// The shape of an operation without its work: what `--dry-run` prints.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
-    pub steps: Vec<PlanStep>,
-}
-
-/// One step of a [`Plan`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanStep {
-    pub name: &'static str,
     pub needs: Vec<&'static str>,
-    pub title: String,
     pub calls: Vec<String>,
+    pub state: StepState,
+    /// What it did or found; in a plan, what it would change.
+    pub detail: String,
+    /// How long it ran; `None` for a step that did not run.
+    pub elapsed: Option<Duration>,
 }
 
-impl Plan {
-    /// The plan of these steps, in an order that respects their dependencies.
-    pub fn of<E>(steps: &[Step<'_, E>]) -> Plan {
-        let mut done: BTreeSet<&str> = BTreeSet::new();
-        let mut ordered = Vec::with_capacity(steps.len());
-        while ordered.len() < steps.len() {
-            let before = ordered.len();
-            for step in steps {
-                if !done.contains(step.name) && step.needs.iter().all(|n| done.contains(n)) {
-                    ordered.push(PlanStep {
-                        name: step.name,
-                        needs: step.needs.clone(),
-                        title: step.title.clone(),
-                        calls: step.calls.clone(),
-                    });
-                }
-            }
-            for step in &ordered[before..] {
-                done.insert(step.name);
-            }
-            if ordered.len() == before {
-                // A cycle or a missing dependency: list the rest as they are rather than loop.
-                let rest: Vec<&Step<'_, E>> =
-                    steps.iter().filter(|s| !done.contains(s.name)).collect();
-                for step in rest {
-                    ordered.push(PlanStep {
-                        name: step.name,
-                        needs: step.needs.clone(),
-                        title: step.title.clone(),
-                        calls: step.calls.clone(),
-                    });
-                    done.insert(step.name);
-                }
-            }
-        }
-        Plan { steps: ordered }
+/// What a plan or run left: every step's record and the outputs of the steps that have one.
+pub struct Outcomes {
+    values: Vec<Option<Value>>,
+    pub steps: Vec<StepRecord>,
+}
+
+impl Outcomes {
+    /// The step's output: what it found (satisfied) or made (changed).
+    pub fn get<T: Send + Sync + 'static>(&self, handle: Handle<T>) -> Option<Arc<T>> {
+        self.values.get(handle.index)?.clone()?.downcast::<T>().ok()
+    }
+
+    /// Some step changed something.
+    pub fn changed(&self) -> bool {
+        self.steps.iter().any(|s| s.state == StepState::Changed)
     }
 }
 
-/// A step failed (or the steps could not be ordered).
-#[derive(Debug, thiserror::Error)]
+impl std::fmt::Debug for Outcomes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outcomes")
+            .field("steps", &self.steps)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a run treats a failure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Undo this run's changed steps, newest first, when a step fails.
+    pub rollback: bool,
+}
+
+/// What a rollback did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rollback {
+    /// Steps undone, newest first, with what undoing them did.
+    pub undone: Vec<(&'static str, String)>,
+    /// The undo that failed (rollback stops there), and why.
+    pub failed: Option<(&'static str, String)>,
+    /// Changed steps that have no undo, or that were not reached after a failed undo.
+    pub left: Vec<&'static str>,
+}
+
+/// A plan or run that failed.
+#[derive(Debug)]
 pub enum RunError<E> {
-    #[error("step '{step}' failed: {source}")]
+    /// A step failed. `outcomes` says what the other steps did.
     Step {
         step: &'static str,
-        #[source]
-        source: E,
+        error: E,
+        outcomes: Outcomes,
+        rollback: Option<Rollback>,
     },
-    #[error("step '{step}' needs '{missing}', which is not a step of this operation")]
-    UnknownDependency {
-        step: &'static str,
-        missing: &'static str,
-    },
-    #[error("steps {0:?} depend on each other in a cycle")]
-    Cycle(Vec<&'static str>),
+    /// The engine could not hand a step its inputs: a bug in the operation's graph.
+    Internal { step: &'static str },
 }
 
-/// Runs the steps, each as soon as everything it needs has finished, and returns how each step
-/// ended, by name. Stops launching new steps at the first failure and returns it once the
-/// steps already running have finished (so nothing is abandoned halfway).
-pub async fn run<E: std::fmt::Display>(
-    steps: Vec<Step<'_, E>>,
-    reporter: &dyn Reporter,
-) -> Result<BTreeMap<&'static str, Finished>, RunError<E>> {
-    let names: BTreeSet<&'static str> = steps.iter().map(|s| s.name).collect();
-    for step in &steps {
-        if let Some(missing) = step.needs.iter().find(|n| !names.contains(*n)) {
-            return Err(RunError::UnknownDependency {
-                step: step.name,
-                missing,
-            });
+impl<E: std::fmt::Display> std::fmt::Display for RunError<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Step { step, error, .. } => write!(f, "step `{step}` failed: {error}"),
+            RunError::Internal { step } => {
+                write!(f, "step `{step}` did not get the outputs it needs")
+            }
         }
     }
+}
 
-    let mut waiting: Vec<Step<'_, E>> = steps;
-    let mut finished: BTreeMap<&'static str, Finished> = BTreeMap::new();
-    let mut running = FuturesUnordered::new();
-    let mut first_error: Option<RunError<E>> = None;
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Plan,
+    Run,
+}
+
+enum Ended<E> {
+    Satisfied(Value, String),
+    Changed(Value, String),
+    /// Plan only: the step would change something.
+    WouldChange(String),
+    Failed(E),
+    Internal,
+}
+
+/// Observes every step without changing anything and returns what each would do. A step whose
+/// dependency would change observes with no inputs and can only say what it would do.
+pub async fn plan<E: std::fmt::Display + Send>(
+    graph: &Graph<'_, E>,
+) -> Result<Outcomes, RunError<E>> {
+    execute(graph, Mode::Plan, RunOptions::default(), None).await
+}
+
+/// Runs every step: observe, then apply when there is something to do. Steps start as soon as
+/// what they need has finished; the first failure stops new steps from starting and lets the
+/// running ones finish, so nothing is abandoned halfway. With `rollback`, the steps this run
+/// changed are then undone, newest first.
+pub async fn run<E: std::fmt::Display + Send>(
+    graph: &Graph<'_, E>,
+    options: RunOptions,
+    reporter: &dyn Reporter,
+) -> Result<Outcomes, RunError<E>> {
+    execute(graph, Mode::Run, options, Some(reporter)).await
+}
+
+async fn execute<E: std::fmt::Display + Send>(
+    graph: &Graph<'_, E>,
+    mode: Mode,
+    options: RunOptions,
+    reporter: Option<&dyn Reporter>,
+) -> Result<Outcomes, RunError<E>> {
+    let subject = graph.subject.as_str();
+    let report = |step: &str, event: StepEvent| {
+        if let Some(reporter) = reporter {
+            reporter.step(subject, step, event);
+        }
+    };
+    let count = graph.nodes.len();
+    let mut values: Vec<Option<Value>> = vec![None; count];
+    let mut records: Vec<StepRecord> = graph
+        .nodes
+        .iter()
+        .map(|node| StepRecord {
+            name: node.name,
+            title: node.title.clone(),
+            needs: node.needs.iter().map(|&i| graph.nodes[i].name).collect(),
+            calls: node.calls.clone(),
+            state: StepState::Pending,
+            detail: String::new(),
+            elapsed: None,
+        })
+        .collect();
+    let mut launched = vec![false; count];
+    let mut resolved = vec![false; count];
+    // Steps this run changed, in the order they finished.
+    let mut changed_order: Vec<usize> = Vec::new();
+    let mut failure: Option<(usize, E)> = None;
+    let mut internal: Option<&'static str> = None;
+    let mut running: FuturesUnordered<BoxFuture<'_, (usize, Duration, Ended<E>)>> =
+        FuturesUnordered::new();
 
     loop {
-        if first_error.is_none() {
-            let (ready, rest): (Vec<_>, Vec<_>) = waiting
-                .into_iter()
-                .partition(|s| s.needs.iter().all(|n| finished.contains_key(n)));
-            waiting = rest;
-            for step in ready {
-                reporter.step(
-                    step.name,
-                    StepEvent::Started {
-                        title: step.title.clone(),
-                    },
-                );
-                let name = step.name;
-                let work = step.work;
-                running.push(async move {
+        if failure.is_none() && internal.is_none() {
+            for (index, node) in graph.nodes.iter().enumerate() {
+                let ready = !launched[index] && node.needs.iter().all(|&n| resolved[n]);
+                if !ready {
+                    continue;
+                }
+                launched[index] = true;
+                if mode == Mode::Run {
+                    report(
+                        node.name,
+                        StepEvent::Started {
+                            title: node.title.clone(),
+                        },
+                    );
+                }
+                let observing = node.step.observe(&values);
+                // Inputs are fetched now, while the dependencies' outputs are at hand.
+                let inputs = values.clone();
+                let step = &node.step;
+                running.push(Box::pin(async move {
                     let started = Instant::now();
-                    let result = work.await;
-                    (name, started.elapsed(), result)
-                });
+                    let ended = match observing.await {
+                        Err(error) => Ended::Failed(error),
+                        Ok(Observed::Satisfied { output, detail }) => {
+                            Ended::Satisfied(output, detail)
+                        }
+                        Ok(Observed::Change { summary, .. }) if mode == Mode::Plan => {
+                            Ended::WouldChange(summary)
+                        }
+                        Ok(Observed::Change { change, .. }) => match step.apply(&inputs, change) {
+                            None => Ended::Internal,
+                            Some(applying) => match applying.await {
+                                Ok((output, detail)) => Ended::Changed(output, detail),
+                                Err(error) => Ended::Failed(error),
+                            },
+                        },
+                    };
+                    (index, started.elapsed(), ended)
+                }));
             }
         }
 
-        let Some((name, elapsed, result)) = running.next().await else {
+        let Some((index, elapsed, ended)) = running.next().await else {
             break;
         };
-        match result {
-            Ok(outcome) => {
-                let event = match &outcome {
-                    StepOutcome::Done(detail) => StepEvent::Done {
+        let name = graph.nodes[index].name;
+        let record = &mut records[index];
+        // A plan runs nothing; only a run's steps have an elapsed time.
+        record.elapsed = (mode == Mode::Run).then_some(elapsed);
+        match ended {
+            Ended::Satisfied(output, detail) => {
+                report(
+                    name,
+                    StepEvent::Skipped {
+                        reason: detail.clone(),
+                        elapsed,
+                    },
+                );
+                record.state = StepState::Satisfied;
+                record.detail = detail;
+                values[index] = Some(output);
+                resolved[index] = true;
+            }
+            Ended::Changed(output, detail) => {
+                report(
+                    name,
+                    StepEvent::Done {
                         detail: detail.clone(),
                         elapsed,
                     },
-                    StepOutcome::Skipped(reason) => StepEvent::Skipped {
-                        reason: reason.clone(),
+                );
+                record.state = StepState::Changed;
+                record.detail = detail;
+                values[index] = Some(output);
+                resolved[index] = true;
+                changed_order.push(index);
+            }
+            Ended::WouldChange(summary) => {
+                record.state = StepState::Pending;
+                record.detail = summary;
+                resolved[index] = true;
+            }
+            Ended::Failed(error) => {
+                let message = error.to_string();
+                report(
+                    name,
+                    StepEvent::Failed {
+                        message: message.clone(),
                         elapsed,
                     },
-                };
-                reporter.step(name, event);
-                finished.insert(name, Finished { outcome, elapsed });
-            }
-            Err(source) => {
-                let message = source.to_string();
-                reporter.step(name, StepEvent::Failed { message, elapsed });
-                if first_error.is_none() {
-                    first_error = Some(RunError::Step { step: name, source });
+                );
+                record.state = StepState::Failed;
+                record.detail = message;
+                if failure.is_none() {
+                    failure = Some((index, error));
                 }
             }
+            Ended::Internal => {
+                record.state = StepState::Failed;
+                internal.get_or_insert(name);
+            }
         }
     }
 
-    if let Some(error) = first_error {
-        return Err(error);
+    if let Some(step) = internal {
+        return Err(RunError::Internal { step });
     }
-    if !waiting.is_empty() {
-        return Err(RunError::Cycle(waiting.iter().map(|s| s.name).collect()));
-    }
-    Ok(finished)
+    let Some((failed, error)) = failure else {
+        return Ok(Outcomes {
+            values,
+            steps: records,
+        });
+    };
+    let rollback = if options.rollback && mode == Mode::Run {
+        Some(roll_back(graph, &changed_order, &values, &mut records, &report).await)
+    } else {
+        None
+    };
+    Err(RunError::Step {
+        step: graph.nodes[failed].name,
+        error,
+        outcomes: Outcomes {
+            values,
+            steps: records,
+        },
+        rollback,
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    use std::sync::Mutex;
-
-    use super::*;
-    use crate::engine::NullReporter;
-
-    #[derive(Default)]
-    struct Recorder(Mutex<Vec<String>>);
-
-    impl Reporter for Recorder {
-        fn step(&self, step: &str, event: StepEvent) {
-            let kind = match event {
-                StepEvent::Started { .. } => "start",
-                StepEvent::Done { .. } => "done",
-                StepEvent::Skipped { .. } => "skip",
-                StepEvent::Failed { .. } => "fail",
-                StepEvent::Progress { .. } => "progress",
-            };
-            if let Ok(mut log) = self.0.lock() {
-                log.push(format!("{kind} {step}"));
+/// Undoes the changed steps, newest first, stopping at the first undo that fails: what it
+/// left may be what later undos need gone.
+async fn roll_back<E: std::fmt::Display>(
+    graph: &Graph<'_, E>,
+    changed_order: &[usize],
+    values: &[Option<Value>],
+    records: &mut [StepRecord],
+    report: &(dyn Fn(&str, StepEvent) + Sync),
+) -> Rollback {
+    let mut rollback = Rollback::default();
+    let mut stopped = false;
+    for &index in changed_order.iter().rev() {
+        let node = &graph.nodes[index];
+        if stopped || !node.step.has_undo() {
+            rollback.left.push(node.name);
+            continue;
+        }
+        let undoing = values[index]
+            .clone()
+            .and_then(|output| node.step.undo(output));
+        let Some(undoing) = undoing else {
+            rollback.left.push(node.name);
+            continue;
+        };
+        report(node.name, StepEvent::Undoing);
+        let started = Instant::now();
+        match undoing.await {
+            Ok(detail) => {
+                report(
+                    node.name,
+                    StepEvent::Undone {
+                        detail: detail.clone(),
+                        elapsed: started.elapsed(),
+                    },
+                );
+                records[index].state = StepState::Undone;
+                records[index].detail = detail.clone();
+                rollback.undone.push((node.name, detail));
+            }
+            Err(error) => {
+                let message = error.to_string();
+                report(
+                    node.name,
+                    StepEvent::Failed {
+                        message: format!("undo failed: {message}"),
+                        elapsed: started.elapsed(),
+                    },
+                );
+                rollback.failed = Some((node.name, message));
+                stopped = true;
             }
         }
     }
-
-    async fn sleeper(ms: u64) -> Result<StepOutcome, String> {
-        tokio::time::sleep(Duration::from_millis(ms)).await;
-        Ok(StepOutcome::Done(format!("slept {ms}")))
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn independent_steps_overlap_and_dependents_wait() {
-        let recorder = Recorder::default();
-        let started = tokio::time::Instant::now();
-        let steps = vec![
-            Step::new("a", &[], "a", sleeper(100)),
-            Step::new("b", &["a"], "b", sleeper(100)),
-            Step::new("c", &["a"], "c", sleeper(100)),
-            Step::new("d", &["b", "c"], "d", sleeper(100)),
-        ];
-        let outcomes = run(steps, &recorder).await.expect("runs");
-        assert_eq!(outcomes.len(), 4);
-        // a, then b and c together, then d: three rounds, not four.
-        assert_eq!(started.elapsed(), Duration::from_millis(300));
-        let log = recorder.0.lock().expect("lock").clone();
-        let pos = |s: &str| log.iter().position(|l| l == s).expect(s);
-        assert!(pos("done a") < pos("start b"));
-        assert!(pos("done b") < pos("start d"));
-        assert!(pos("done c") < pos("start d"));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_failure_stops_new_steps_but_lets_running_ones_finish() {
-        let recorder = Recorder::default();
-        let steps = vec![
-            Step::new("a", &[], "a", async {
-                Err::<StepOutcome, _>("boom".to_string())
-            }),
-            Step::new("slow", &[], "slow", sleeper(50)),
-            Step::new("after", &["a"], "after", sleeper(1)),
-        ];
-        let err = run(steps, &recorder).await.expect_err("fails");
-        match err {
-            RunError::Step { step, source } => {
-                assert_eq!(step, "a");
-                assert_eq!(source, "boom");
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-        let log = recorder.0.lock().expect("lock").clone();
-        assert!(log.contains(&"done slow".to_string()));
-        assert!(!log.iter().any(|l| l.ends_with(" after")));
-    }
-
-    #[tokio::test]
-    async fn unknown_dependencies_and_cycles_are_errors() {
-        let steps = vec![Step::new("a", &["nope"], "a", sleeper(1))];
-        assert!(matches!(
-            run(steps, &NullReporter).await,
-            Err(RunError::UnknownDependency {
-                missing: "nope",
-                ..
-            })
-        ));
-        let steps = vec![
-            Step::new("a", &["b"], "a", sleeper(1)),
-            Step::new("b", &["a"], "b", sleeper(1)),
-        ];
-        assert!(matches!(
-            run(steps, &NullReporter).await,
-            Err(RunError::Cycle(_))
-        ));
-    }
-
-    #[test]
-    fn plan_orders_steps_by_dependency() {
-        let steps = vec![
-            Step::new("machine", &["volume"], "machine", sleeper(1)).calls(["POST machines"]),
-            Step::new("volume", &["app"], "volume", sleeper(1)),
-            Step::new("app", &[], "app", sleeper(1)),
-        ];
-        let plan = Plan::of(&steps);
-        let names: Vec<_> = plan.steps.iter().map(|s| s.name).collect();
-        assert_eq!(names, ["app", "volume", "machine"]);
-        assert_eq!(plan.steps[2].calls, ["POST machines"]);
-    }
+    rollback
 }

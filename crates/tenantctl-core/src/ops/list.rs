@@ -8,9 +8,9 @@
 use fly_api::FlyClient;
 use futures::stream::{self, StreamExt};
 
-use super::error::{OpsError, api};
 use super::status::{Known, TenantStatus, fetch};
 use crate::config::Config;
+use crate::error::OpError;
 use crate::tenant::{ID_PLACEHOLDER, TenantId};
 
 /// Tenants fetched at once by default.
@@ -43,11 +43,11 @@ pub async fn list(
     client: &FlyClient,
     config: &Config,
     options: &ListOptions,
-) -> Result<Vec<TenantStatus>, OpsError> {
+) -> Result<Vec<TenantStatus>, OpError> {
     let apps = client
         .list_apps(&config.org)
         .await
-        .map_err(|e| api(format!("list the apps of org {}", config.org), e))?;
+        .map_err(|e| OpError::api(format!("list the apps of org {}", config.org), e))?;
     let tenants: Vec<(String, String, Known)> = apps
         .into_iter()
         .filter_map(|app| {

@@ -2,20 +2,15 @@
 //!
 //! Each takes a [`FlyClient`](fly_api::FlyClient), the loaded [`Config`](crate::config::Config)
 //! and plain option values (no prompts happen here), reports progress through
-//! [`Reporter`](crate::engine::Reporter) and returns a serde-serialisable result or a typed error
-//! with an [`ErrorClass`] the CLI maps to an exit code.
+//! [`Reporter`](crate::engine::Reporter) and returns a serde-serialisable result or an
+//! [`OpError`] whose [`ErrorClass`] the CLI maps to an exit code.
 
-mod error;
 pub mod list;
 pub mod provision;
-mod secrets;
 pub mod status;
 
-pub use error::{ErrorClass, OpsError};
+pub use crate::error::{ErrorClass, OpError, Resume, Suggestion};
+pub use crate::resources::secrets::GENERATED as GENERATED_SECRETS;
 pub use list::{DEFAULT_LIST_CONCURRENCY, ListOptions, list};
-pub use provision::{
-    GENERATED_SECRETS, METADATA_HEALTH_PASSED, METADATA_PROVISIONED_BY, METADATA_TEMPLATE_VERSION,
-    METADATA_TENANT, METADATA_TIER, ProvisionError, ProvisionOptions, ProvisionReport, StepReport,
-    StepStatus, provision, shell_word,
-};
+pub use provision::{ProvisionOptions, ProvisionReport, StepReport, StepStatus, provision};
 pub use status::{CertificateState, TenantStatus, status};

@@ -6,11 +6,12 @@ use fly_api::types::{
 };
 use serde::Serialize;
 
-use super::error::{OpsError, api};
-use super::provision::{
-    METADATA_PROVISIONED_BY, METADATA_TEMPLATE_VERSION, METADATA_TENANT, METADATA_TIER,
-};
 use crate::config::Config;
+use crate::error::OpError;
+use crate::metadata::{
+    PROVISIONED_BY as METADATA_PROVISIONED_BY, TEMPLATE_VERSION as METADATA_TEMPLATE_VERSION,
+    TENANT as METADATA_TENANT, TIER as METADATA_TIER, get as metadata,
+};
 use crate::tenant::{AppName, TenantId};
 
 /// One tenant as `status` and `list` show it.
@@ -74,7 +75,7 @@ impl TenantStatus {
     }
 
     /// An entry for a tenant whose details could not be read.
-    pub(crate) fn failed(tenant: &str, app: &str, error: &OpsError) -> TenantStatus {
+    pub(crate) fn failed(tenant: &str, app: &str, error: &OpError) -> TenantStatus {
         TenantStatus {
             checks: "unknown".to_string(),
             error: Some(error.to_string()),
@@ -91,19 +92,14 @@ pub(crate) struct Known {
 }
 
 /// The status of one tenant. Read-only: at most three GETs (machines, volumes, certificates),
-/// sent concurrently. An unknown tenant is [`OpsError::NotFound`].
+/// sent concurrently. An unknown tenant is an [`OpError`] of class `NotFound`.
 pub async fn status(
     client: &FlyClient,
     config: &Config,
     tenant: &str,
-) -> Result<TenantStatus, OpsError> {
-    let id = TenantId::parse(tenant).map_err(|e| OpsError::Invalid {
-        message: e.to_string(),
-    })?;
-    let app =
-        AppName::for_tenant(&config.app_name_pattern, &id).map_err(|e| OpsError::Invalid {
-            message: e.to_string(),
-        })?;
+) -> Result<TenantStatus, OpError> {
+    let id = TenantId::parse(tenant)?;
+    let app = AppName::for_tenant(&config.app_name_pattern, &id)?;
     fetch(client, config, id.as_str(), app.as_str(), Known::default()).await
 }
 
@@ -113,7 +109,7 @@ pub(crate) async fn fetch(
     tenant: &str,
     app: &str,
     known: Known,
-) -> Result<TenantStatus, OpsError> {
+) -> Result<TenantStatus, OpError> {
     let machines = async {
         if known.no_machines {
             Ok(Vec::new())
@@ -132,25 +128,26 @@ pub(crate) async fn fetch(
     };
     let certificates = all_certificates(client, app);
     let (machines, volumes, certificates) = futures::join!(machines, volumes, certificates);
-    let not_found = || OpsError::NotFound {
-        tenant: tenant.to_string(),
-        app: app.to_string(),
-        org: config.org.clone(),
+    let not_found = || {
+        OpError::not_found(format!(
+            "tenant `{tenant}` not found: app `{app}` does not exist in org `{}`",
+            config.org
+        ))
     };
     let machines = match machines {
         Ok(m) => m,
         Err(e) if e.is_not_found() => return Err(not_found()),
-        Err(e) => return Err(api(format!("list machines of {app}"), e)),
+        Err(e) => return Err(OpError::api(format!("list machines of {app}"), e)),
     };
     let volumes = match volumes {
         Ok(v) => v,
         Err(e) if e.is_not_found() => return Err(not_found()),
-        Err(e) => return Err(api(format!("list volumes of {app}"), e)),
+        Err(e) => return Err(OpError::api(format!("list volumes of {app}"), e)),
     };
     let certificates = match certificates {
         Ok(c) => c,
         Err(e) if e.is_not_found() => return Err(not_found()),
-        Err(e) => return Err(api(format!("list certificates of {app}"), e)),
+        Err(e) => return Err(OpError::api(format!("list certificates of {app}"), e)),
     };
     Ok(summarise(tenant, app, &machines, &volumes, &certificates))
 }
@@ -239,12 +236,4 @@ fn summarise(
         })
         .collect();
     status
-}
-
-fn metadata<'m>(machine: &'m Machine, key: &str) -> Option<&'m str> {
-    machine
-        .config
-        .as_ref()
-        .and_then(|c| c.metadata.get(key))
-        .map(String::as_str)
 }

@@ -109,7 +109,7 @@ impl Env {
     pub async fn provision(
         &self,
         options: &ProvisionOptions<'_>,
-    ) -> Result<ProvisionReport, tenantctl_core::ops::ProvisionError> {
+    ) -> Result<ProvisionReport, tenantctl_core::ops::OpError> {
         provision(&self.client, options, &Recorder::default()).await
     }
 
@@ -142,9 +142,9 @@ pub fn show(log: &[RequestRecord]) -> String {
 pub struct Recorder(pub Mutex<Vec<String>>);
 
 impl Reporter for Recorder {
-    fn step(&self, step: &str, event: StepEvent) {
+    fn step(&self, subject: &str, step: &str, event: StepEvent) {
         if let Ok(mut events) = self.0.lock() {
-            events.push(format!("{step}: {event:?}"));
+            events.push(format!("{subject} {step}: {event:?}"));
         }
     }
 }

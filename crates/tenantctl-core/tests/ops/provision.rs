@@ -1,10 +1,12 @@
 //! A fresh provisioning, a re-run that changes nothing, and a dry run.
 
 use fly_api::types::{ExecRequest, ListMachinesParams};
-use tenantctl_core::ops::{
-    GENERATED_SECRETS, METADATA_HEALTH_PASSED, METADATA_PROVISIONED_BY, METADATA_TEMPLATE_VERSION,
-    METADATA_TENANT, METADATA_TIER, StepStatus, provision,
+use tenantctl_core::metadata::{
+    HEALTH_PASSED as METADATA_HEALTH_PASSED, PROVISIONED_BY as METADATA_PROVISIONED_BY,
+    TEMPLATE_VERSION as METADATA_TEMPLATE_VERSION, TENANT as METADATA_TENANT,
+    TIER as METADATA_TIER,
 };
+use tenantctl_core::ops::{GENERATED_SECRETS, StepStatus, provision};
 
 use crate::common::{Env, HEALTH_CHECKS, IMAGE, Recorder, SEED_HOOK, config_text, count, show};
 
@@ -187,31 +189,63 @@ async fn rerun_of_a_complete_tenant_only_reads_and_skips_every_step() {
 }
 
 #[tokio::test]
-async fn dry_run_sends_nothing_and_lists_the_plan() {
+async fn dry_run_of_a_new_tenant_reads_only_and_plans_every_step() {
     let env = Env::new(&config_text(SEED_HOOK, HEALTH_CHECKS)).await;
     let mut options = env.options("gamma");
     options.dry_run = true;
     options.domains = vec!["gamma.example.com".into()];
     let report = env.provision(&options).await.expect("plans");
     assert!(report.dry_run);
+    assert!(report.new_tenant);
     assert!(!report.changed);
-    assert!(env.log().is_empty(), "{}", show(&env.log()));
-    assert!(report.steps.iter().all(|s| s.status == StepStatus::Planned));
-    let names: Vec<&str> = report.steps.iter().map(|s| s.name.as_str()).collect();
-    let pos = |n: &str| names.iter().position(|x| *x == n).expect(n);
-    assert!(pos("app") < pos("volume"));
-    assert!(pos("volume") < pos("machine"));
-    assert!(pos("secrets") < pos("machine"));
-    assert!(pos("machine") < pos("hooks"));
-    assert!(pos("hooks") < pos("health"));
-    let machine = &report.steps[pos("machine")];
+    let log = env.log();
+    assert!(log.iter().all(|r| r.method == "GET"), "{}", show(&log));
+    // The app does not exist: one look, and nothing inside it is read.
+    assert_eq!(log.len(), 1, "{}", show(&log));
     assert!(
-        machine
-            .calls
-            .iter()
-            .any(|c| c.starts_with("POST /v1/apps/tenant-gamma/machines"))
+        report.steps.iter().all(|s| s.status == StepStatus::Planned),
+        "{:?}",
+        report.steps
     );
+    let names: Vec<&str> = report.steps.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "app",
+            "secrets",
+            "ips",
+            "volume",
+            "certificates",
+            "machine",
+            "hooks",
+            "health"
+        ]
+    );
+    let detail = |n: &str| {
+        report
+            .steps
+            .iter()
+            .find(|s| s.name == n)
+            .map(|s| s.detail.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        detail("app").contains("does not exist yet"),
+        "{}",
+        detail("app")
+    );
+    assert!(
+        detail("volume").starts_with("create volume data"),
+        "{}",
+        detail("volume")
+    );
+    assert_eq!(
+        detail("certificates"),
+        "add certificates for gamma.example.com"
+    );
+    assert!(detail("hooks").starts_with("run "), "{}", detail("hooks"));
     assert_eq!(report.app, "tenant-gamma");
+    assert_eq!(report.machine_id, None);
     assert!(
         env.client
             .get_app("tenant-gamma")
@@ -219,6 +253,114 @@ async fn dry_run_sends_nothing_and_lists_the_plan() {
             .expect("get")
             .is_none()
     );
+}
+
+#[tokio::test]
+async fn dry_run_of_a_half_provisioned_tenant_lists_exactly_the_missing_steps() {
+    let env = Env::new(&config_text(SEED_HOOK, HEALTH_CHECKS)).await;
+    let options = env.options("half");
+    // A first run that stops at the machine: app, secrets, IPs, volume and certificates exist.
+    env.sim.inject(flysim::FaultRule {
+        method: Some("POST".into()),
+        path_contains: "/machines".into(),
+        status: 422,
+        times: 1,
+        skip: 0,
+    });
+    env.provision(&options)
+        .await
+        .expect_err("machine create refused");
+    env.sim.clear_faults();
+    env.sim.clear_request_log();
+
+    let mut plan = options.clone();
+    plan.dry_run = true;
+    let report = env.provision(&plan).await.expect("plans");
+    assert!(!report.new_tenant);
+    let planned: Vec<&str> = report
+        .steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Planned)
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(
+        planned,
+        ["machine", "hooks", "health"],
+        "{:?}",
+        report.steps
+    );
+    let log = env.log();
+    assert!(!log.is_empty());
+    assert!(log.iter().all(|r| r.method == "GET"), "{}", show(&log));
+    assert!(report.volume_id.is_some(), "the found volume is reported");
+
+    // The run does exactly what the plan said.
+    let report = env.provision(&options).await.expect("completes");
+    let done = steps_with(&report, StepStatus::Done);
+    assert_eq!(done, ["machine", "hooks", "health"], "{:?}", report.steps);
+}
+
+/// The names of the report's steps that ended with `status`, in order.
+fn steps_with(report: &tenantctl_core::ops::ProvisionReport, status: StepStatus) -> Vec<&str> {
+    report
+        .steps
+        .iter()
+        .filter(|s| s.status == status)
+        .map(|s| s.name.as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn two_tenants_provisioned_at_once_report_without_mixing() {
+    let env = Env::new(&config_text(SEED_HOOK, HEALTH_CHECKS)).await;
+    let recorder = Recorder::default();
+    let north = env.options("north");
+    let south = env.options("south");
+    let (a, b) = futures::join!(
+        provision(&env.client, &north, &recorder),
+        provision(&env.client, &south, &recorder)
+    );
+    a.expect("north provisions");
+    b.expect("south provisions");
+    let events = recorder.0.lock().expect("events").clone();
+    for (tenant, other) in [("north", "south"), ("south", "north")] {
+        let mine: Vec<&String> = events
+            .iter()
+            .filter(|e| e.starts_with(&format!("{tenant} ")))
+            .collect();
+        // Every step of this tenant started and finished under its own name.
+        for step in [
+            "app",
+            "secrets",
+            "ips",
+            "volume",
+            "certificates",
+            "machine",
+            "hooks",
+            "health",
+        ] {
+            let started = format!("{tenant} {step}: Started");
+            let done = format!("{tenant} {step}: Done");
+            let skipped = format!("{tenant} {step}: Skipped");
+            assert_eq!(
+                mine.iter().filter(|e| e.starts_with(&started)).count(),
+                1,
+                "{tenant} {step}: {events:#?}"
+            );
+            assert_eq!(
+                mine.iter()
+                    .filter(|e| e.starts_with(&done) || e.starts_with(&skipped))
+                    .count(),
+                1,
+                "{tenant} {step}: {events:#?}"
+            );
+        }
+        // No event of this tenant carries the other tenant's app.
+        assert!(
+            !mine.iter().any(|e| e.contains(&format!("tenant-{other}"))),
+            "{tenant}: {mine:#?}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -1,0 +1,69 @@
+//! The tenant's Fly app.
+
+use fly_api::types::{App, CreateAppRequest};
+use fly_api::{ApiError, FlyClient};
+
+use super::{Note, create_once};
+use crate::error::{OpError, Suggestion};
+
+/// The app, if it exists in `org`. An app of that name in another org is a conflict; a 403 on
+/// the look-up means an org this token cannot see holds the name.
+pub async fn find(client: &FlyClient, app: &str, org: &str) -> Result<Option<App>, OpError> {
+    let existing = match client.get_app(app).await {
+        Ok(existing) => existing,
+        Err(e) if e.status() == Some(403) => return Err(name_taken(app, &e)),
+        Err(e) => return Err(OpError::api("look up the app", e)),
+    };
+    let Some(existing) = existing else {
+        return Ok(None);
+    };
+    let owner = existing
+        .organization
+        .as_ref()
+        .map(|o| o.slug.as_str())
+        .unwrap_or_default();
+    if !owner.is_empty() && owner != org {
+        return Err(OpError::conflict(format!(
+            "app `{app}` exists in org `{owner}`, not in the configured org `{org}`; work on it in org `{owner}`, or pick another tenant id"
+        ))
+        .with_suggestion(Suggestion::Org(owner.to_string())));
+    }
+    Ok(Some(existing))
+}
+
+/// Creates the app on its own private network, once.
+pub async fn create(
+    client: &FlyClient,
+    app: &str,
+    org: &str,
+    network: &str,
+    note: Note<'_>,
+) -> Result<(), OpError> {
+    let request = CreateAppRequest::new(app, org).with_network(network);
+    create_once(
+        "create the app",
+        note,
+        || async { client.create_app(&request).await.map(drop) },
+        || async {
+            let found = client
+                .get_app(app)
+                .await
+                .map_err(|e| OpError::api("look up the app", e))?;
+            Ok(found.map(drop))
+        },
+        |e| {
+            if e.is_name_taken() {
+                name_taken(app, &e)
+            } else {
+                OpError::api("create the app", e)
+            }
+        },
+    )
+    .await
+}
+
+fn name_taken(app: &str, error: &ApiError) -> OpError {
+    OpError::conflict(format!(
+        "app name `{app}` is taken by an org this token cannot see ({error}); app names are global on Fly, so pick another tenant id or app_name_pattern"
+    ))
+}
