@@ -21,6 +21,7 @@ use tokio::time::Instant;
 
 use crate::auth::Token;
 use crate::error::ApiError;
+use crate::lease::LeaseRegistry;
 use crate::ratelimit::{RateLimit, RateLimiter};
 use crate::retry::{RetryPolicy, parse_retry_after};
 use crate::types::apps::CreateAppWire;
@@ -114,6 +115,8 @@ struct Inner {
     timeout: Duration,
     retry: RetryPolicy,
     limiter: RateLimiter,
+    /// Leases held through guards, shared by all clones so a shutdown path can release them.
+    leases: LeaseRegistry,
 }
 
 impl fmt::Debug for FlyClient {
@@ -272,8 +275,13 @@ impl FlyClient {
                 timeout: config.timeout,
                 retry: config.retry,
                 limiter: RateLimiter::new(config.rate_limit, config.global_rate_limit),
+                leases: LeaseRegistry::default(),
             }),
         })
+    }
+
+    pub(crate) fn lease_registry(&self) -> &LeaseRegistry {
+        &self.inner.leases
     }
 
     // ---------------------------------------------------------------- apps

@@ -71,6 +71,22 @@ pub enum ApiError {
     /// The client was configured with something unusable (bad base URL, bad header value).
     #[error("invalid client configuration: {0}")]
     Config(String),
+    /// [`crate::FlyClient::lease`] found the machine leased by someone else for longer than it
+    /// was allowed to wait.
+    #[error(
+        "machine {machine_id} of app {app} is leased by {holder} until {}; waited {}s",
+        format_expiry(*expires_at),
+        waited.as_secs()
+    )]
+    LeaseBusy {
+        app: String,
+        machine_id: String,
+        /// The holder's lease description, else its owner, else `unknown`.
+        holder: String,
+        /// Unix seconds; 0 when the holder's lease could not be read.
+        expires_at: i64,
+        waited: Duration,
+    },
 }
 
 fn request_id_suffix(request_id: &Option<String>) -> String {
@@ -120,9 +136,11 @@ impl ApiError {
     }
 
     /// The HTTP status of an API error (looking through [`ApiError::Ambiguous`]).
+    /// [`ApiError::LeaseBusy`] reports the 409 its last acquire attempt got.
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiError::Api { status, .. } => Some(*status),
+            ApiError::LeaseBusy { .. } => Some(409),
             ApiError::Ambiguous { source } => source.status(),
             _ => None,
         }
@@ -168,6 +186,9 @@ impl ApiError {
     /// A machine lease is held by someone else: acquiring failed, or a mutating call was sent
     /// without (or with the wrong) `fly-machine-lease-nonce`.
     pub fn is_lease_held(&self) -> bool {
+        if matches!(self, ApiError::LeaseBusy { .. }) {
+            return true;
+        }
         let message_says_held = self
             .api_message()
             .map(|m| m.to_ascii_lowercase().contains("lease currently held by"))
@@ -213,9 +234,48 @@ impl ApiError {
             ApiError::Decode { .. }
             | ApiError::WaitTimeout { .. }
             | ApiError::InvalidArgument { .. }
-            | ApiError::Config(_) => false,
+            | ApiError::Config(_)
+            // The caller already waited as long as it was willing to.
+            | ApiError::LeaseBusy { .. } => false,
         }
     }
+}
+
+/// RFC 3339 UTC for a plausible unix time, else the raw number; 0 means unknown.
+fn format_expiry(unix_secs: i64) -> String {
+    // Up to the end of year 9999, the range RFC 3339 can express.
+    const MAX: i64 = 253_402_300_799;
+    match unix_secs {
+        0 => "an unknown time".to_owned(),
+        1..=MAX => rfc3339_utc(unix_secs),
+        other => format!("unix time {other}"),
+    }
+}
+
+fn rfc3339_utc(unix_secs: i64) -> String {
+    let days = unix_secs.div_euclid(86_400);
+    let secs_of_day = unix_secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs_of_day / 3600,
+        secs_of_day % 3600 / 60,
+        secs_of_day % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {
@@ -284,6 +344,36 @@ mod tests {
         assert!(err.is_conflict());
         let other = ApiError::from_response(409, br#"{"error":"something else"}"#, None);
         assert!(!other.is_lease_held());
+    }
+
+    #[test]
+    fn lease_busy_is_a_held_lease_conflict() {
+        let err = ApiError::LeaseBusy {
+            app: "acme-t1".into(),
+            machine_id: "148e".into(),
+            holder: "tenantctl upgrade acme (host h1, pid 7)".into(),
+            expires_at: 1_767_225_600,
+            waited: Duration::from_millis(60_400),
+        };
+        assert!(err.is_lease_held());
+        assert!(err.is_conflict());
+        assert_eq!(err.status(), Some(409));
+        assert!(!err.is_transient());
+        assert_eq!(
+            err.to_string(),
+            "machine 148e of app acme-t1 is leased by tenantctl upgrade acme (host h1, pid 7) \
+             until 2026-01-01T00:00:00Z; waited 60s"
+        );
+    }
+
+    #[test]
+    fn expiry_formatting() {
+        assert_eq!(format_expiry(0), "an unknown time");
+        assert_eq!(format_expiry(1), "1970-01-01T00:00:01Z");
+        assert_eq!(format_expiry(951_825_599), "2000-02-29T11:59:59Z");
+        assert_eq!(format_expiry(253_402_300_799), "9999-12-31T23:59:59Z");
+        assert_eq!(format_expiry(-5), "unix time -5");
+        assert_eq!(format_expiry(253_402_300_800), "unix time 253402300800");
     }
 
     #[test]

@@ -25,6 +25,7 @@
 mod auth;
 pub mod client;
 pub mod error;
+mod lease;
 mod ratelimit;
 mod retry;
 pub mod types;
@@ -32,5 +33,6 @@ pub mod types;
 pub use auth::{Token, TokenError};
 pub use client::{ClientConfig, DEFAULT_BASE_URL, DEFAULT_LOGS_BASE_URL, FlyClient};
 pub use error::ApiError;
+pub use lease::{LeaseGuard, LeaseOptions, owner_description};
 pub use ratelimit::RateLimit;
 pub use retry::RetryPolicy;

@@ -10,6 +10,7 @@ mod errors;
 mod exec;
 mod faults;
 mod ips;
+mod lease_guard;
 mod leases;
 mod lifecycle;
 mod logs;
