@@ -1,7 +1,5 @@
 //! `--dry-run provision`: a plan made of real reads (GETs only) that says what would change.
 
-use flysim::FaultRule;
-
 use crate::harness::{TestEnv, code, json, stderr, stdout};
 use crate::sim::{CONFIG, Sim, show};
 
@@ -72,13 +70,7 @@ fn dry_run_of_a_half_provisioned_tenant_lists_exactly_the_missing_steps() {
     let sim = Sim::start();
     let env = sim.env();
     // The first run stops at the machine: app, secrets, IPs and volume exist.
-    sim.inject(FaultRule {
-        method: Some("POST".into()),
-        path_contains: "/machines".into(),
-        status: 422,
-        times: 1,
-        skip: 0,
-    });
+    sim.inject(tenantctl_test_support::answer("POST", "/machines", 422, 1));
     let first = env.run(&["provision", "acme", "--tier", "starter"]);
     assert_eq!(code(&first), 1, "{}", stderr(&first));
     sim.clear_faults();
@@ -131,7 +123,7 @@ fn dry_run_of_a_half_provisioned_tenant_lists_exactly_the_missing_steps() {
 
 #[test]
 fn dry_run_reads_so_it_needs_a_token() {
-    let env = TestEnv::with_config(CONFIG);
+    let env = TestEnv::with_config(&CONFIG);
     let output = env.run(&["provision", "acme", "--tier", "starter", "--dry-run"]);
     assert_eq!(code(&output), 2, "{}", stderr(&output));
     assert!(
@@ -144,7 +136,7 @@ fn dry_run_reads_so_it_needs_a_token() {
 #[test]
 fn dry_run_refuses_bad_input_before_connecting() {
     // No token and no emulator: bad input is still reported as such, first.
-    let env = TestEnv::with_config(CONFIG);
+    let env = TestEnv::with_config(&CONFIG);
     let output = env.run(&["provision", "acme", "--tier", "gold", "--dry-run"]);
     assert_eq!(code(&output), 2, "{}", stderr(&output));
     assert!(stderr(&output).contains("gold"), "{}", stderr(&output));

@@ -1,6 +1,6 @@
 //! `provision` against flysim: fresh, resumed after a fault, dry run, and what it prints.
 
-use flysim::FaultRule;
+use tenantctl_test_support::{STEP_FAULTS, fault};
 
 use crate::harness::{TestEnv, code, json, stderr, stdout};
 use crate::sim::{CONFIG, Sim, show};
@@ -105,13 +105,7 @@ fn resumes_after_a_failed_step() {
         .var("GITHUB_ACTIONS", "true")
         .var("GITHUB_STEP_SUMMARY", summary.to_str().unwrap());
     // Both the create and the create after the look-up fail: the outcome stays a failure.
-    sim.inject(FaultRule {
-        method: Some("POST".into()),
-        path_contains: "/volumes".into(),
-        status: 500,
-        times: 2,
-        skip: 0,
-    });
+    sim.inject(fault("POST", "/volumes", 2));
     let first = env.run(&["provision", "acme", "--tier", "starter"]);
     assert_eq!(code(&first), 1, "{}", stderr(&first));
     assert!(stdout(&first).is_empty(), "{}", stdout(&first));
@@ -161,13 +155,7 @@ fn resumes_after_a_failed_step() {
 fn a_resume_command_keeps_the_target_options() {
     let sim = Sim::start();
     let env = sim.env();
-    sim.inject(FaultRule {
-        method: Some("POST".into()),
-        path_contains: "/machines".into(),
-        status: 422,
-        times: 1,
-        skip: 0,
-    });
+    sim.inject(tenantctl_test_support::answer("POST", "/machines", 422, 1));
     let output = env.run(&[
         "--org",
         "personal",
@@ -251,7 +239,7 @@ fn bad_input_is_refused_before_any_call() {
     }
     assert!(sim.log().is_empty(), "{}", show(&sim.log()));
     // Input errors come first, before the missing token.
-    let output = crate::harness::TestEnv::with_config(crate::sim::CONFIG).run(&[
+    let output = crate::harness::TestEnv::with_config(&crate::sim::CONFIG).run(&[
         "provision",
         "acme",
         "--tier",
@@ -310,16 +298,7 @@ fn an_app_name_taken_in_another_org_exits_4() {
 /// machine.
 #[test]
 fn a_fault_at_each_step_is_resumed_by_running_provision_again() {
-    let cases: &[(&str, &str, &str)] = &[
-        ("POST", "/v1/apps", "app"),
-        ("POST", "/secrets", "secrets"),
-        ("POST", "/ip_assignments", "ips"),
-        ("POST", "/volumes", "volume"),
-        ("POST", "/certificates", "certificates"),
-        ("POST", "/machines", "machine"),
-        ("GET", "/wait", "machine"),
-        ("POST", "/exec", "hooks"),
-    ];
+    let cases = STEP_FAULTS;
     for (method, path, step) in cases {
         let sim = Sim::start();
         let env = sim.env();
@@ -332,13 +311,7 @@ fn a_fault_at_each_step_is_resumed_by_running_provision_again() {
             "shop.acme.example",
         ];
         // Enough failures to outlast the client's retries and the step's look-then-retry.
-        sim.inject(FaultRule {
-            method: Some((*method).to_string()),
-            path_contains: (*path).to_string(),
-            status: 500,
-            times: 10,
-            skip: 0,
-        });
+        sim.inject(fault(method, path, 10));
         let first = env.run(&args);
         let err = stderr(&first);
         assert_eq!(code(&first), 1, "{method} {path}: {err}");

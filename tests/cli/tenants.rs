@@ -243,13 +243,12 @@ fn list_reports_a_tenant_it_cannot_read_and_goes_on() {
     let sim = Sim::start();
     provision(&sim, "acme", "starter", &[]);
     provision(&sim, "globex", "starter", &[]);
-    sim.inject(flysim::FaultRule {
-        method: Some("GET".into()),
-        path_contains: "/apps/tenant-globex/machines".into(),
-        status: 400,
-        times: 100,
-        skip: 0,
-    });
+    sim.inject(tenantctl_test_support::answer(
+        "GET",
+        "/apps/tenant-globex/machines",
+        400,
+        100,
+    ));
     let env = sim.env();
     let output = env.run(&["list", "-o", "json"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
@@ -278,13 +277,12 @@ fn list_by_tier_still_reports_a_tenant_it_cannot_read() {
     let sim = Sim::start();
     provision(&sim, "acme", "starter", &[]);
     provision(&sim, "globex", "starter", &[]);
-    sim.inject(flysim::FaultRule {
-        method: Some("GET".into()),
-        path_contains: "/apps/tenant-globex/machines".into(),
-        status: 400,
-        times: 100,
-        skip: 0,
-    });
+    sim.inject(tenantctl_test_support::answer(
+        "GET",
+        "/apps/tenant-globex/machines",
+        400,
+        100,
+    ));
     let env = sim.env();
     let output = env.run(&["list", "--tier", "starter", "-o", "json"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));

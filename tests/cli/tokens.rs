@@ -6,7 +6,7 @@ use crate::sim::{CONFIG, Sim};
 
 #[test]
 fn missing_token_names_the_variable() {
-    let env = TestEnv::with_config(CONFIG).var("TENANTCTL_API_URL", "http://127.0.0.1:9");
+    let env = TestEnv::with_config(&CONFIG).var("TENANTCTL_API_URL", "http://127.0.0.1:9");
     for args in [
         &["status", "acme"][..],
         &["list"],
@@ -43,7 +43,7 @@ fn refused_token_names_the_variable() {
 
 #[test]
 fn unusable_token_names_its_source() {
-    let output = TestEnv::with_config(CONFIG)
+    let output = TestEnv::with_config(&CONFIG)
         .var("FLY_ACCESS_TOKEN", "two words")
         .run(&["list"]);
     assert_eq!(code(&output), 2, "{}", stderr(&output));
@@ -58,7 +58,7 @@ fn unusable_token_names_its_source() {
 #[test]
 fn token_file_is_read_when_no_variable_is_set() {
     let sim = Sim::start();
-    let env = TestEnv::with_config(CONFIG)
+    let env = TestEnv::with_config(&CONFIG)
         .var("TENANTCTL_API_URL", &sim.url())
         .var("TENANTCTL_TOKEN_FILE", "fly-token");
     let output = env.run(&["list"]);
@@ -93,7 +93,7 @@ fn token_file_is_read_when_no_variable_is_set() {
     }
 
     // A variable beats the file.
-    let output = TestEnv::with_config(CONFIG)
+    let output = TestEnv::with_config(&CONFIG)
         .var("TENANTCTL_API_URL", &sim.url())
         .var("TENANTCTL_TOKEN_FILE", path.to_str().unwrap())
         .var("FLY_API_TOKEN", "fm2_wrong")
@@ -105,7 +105,7 @@ fn token_file_is_read_when_no_variable_is_set() {
 fn fly_url_variables_are_honoured_in_order() {
     let sim = Sim::start();
     let url = sim.url();
-    let base = || TestEnv::with_config(CONFIG).var("FLY_API_TOKEN", &sim.org_token());
+    let base = || TestEnv::with_config(&CONFIG).var("FLY_API_TOKEN", &sim.org_token());
     // Fly's docs variable, with the /v1 its curl examples append elsewhere.
     let output = base()
         .var("FLY_API_HOSTNAME", &format!("{url}/v1/"))
@@ -185,14 +185,14 @@ fn an_app_token_reads_its_tenant_but_cannot_create_tenants() {
 
 #[test]
 fn an_unusable_api_url_is_a_usage_error_naming_its_source() {
-    let env = TestEnv::with_config(CONFIG).var("FLY_API_TOKEN", "fm2_unused");
+    let env = TestEnv::with_config(&CONFIG).var("FLY_API_TOKEN", "fm2_unused");
     let output = env.run(&["--api-url", "http://exa mple.com", "status", "acme"]);
     assert_eq!(code(&output), 2, "{}", stderr(&output));
     let err = stderr(&output);
     assert!(err.contains("--api-url"), "{err}");
     assert!(err.contains("hint:"), "{err}");
 
-    let output = TestEnv::with_config(CONFIG)
+    let output = TestEnv::with_config(&CONFIG)
         .var("FLY_API_TOKEN", "fm2_unused")
         .var("TENANTCTL_API_URL", "ftp://example.com")
         .run(&["list"]);

@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use flysim::{Config, Handle, Profile};
+use flysim::{Handle, Profile};
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
@@ -49,9 +49,7 @@ impl Sim {
     }
 
     pub async fn in_dir(dir: TempDir, profile: Profile) -> Sim {
-        let mut config = Config::new(dir.path());
-        config.profile = profile;
-        let handle = flysim::spawn(config).await.expect("flysim spawns");
+        let handle = tenantctl_test_support::spawn(dir.path(), profile).await;
         let base = handle.base_url();
         assert!(
             base.starts_with("http://127.0.0.1:"),

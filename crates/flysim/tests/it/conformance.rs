@@ -1,8 +1,9 @@
 //! OpenAPI conformance: flysim's answers for every operation in Fly's published Machines API spec
 //! (January 2024) must match the spec's response schemas.
 //!
-//! The spec is reference material outside the repository; when it is absent the test says so
-//! loudly and skips. Known quirks of the spec, each taken into account below:
+//! The spec is vendored at tests/data/machines-openapi.yaml (FLYSIM_OPENAPI_SPEC points at
+//! another copy). Should it be unreadable the test says so loudly and skips, except with `CI`
+//! set, where it fails: CI must never pass without checking conformance. Known quirks of the spec, each taken into account below:
 //! - Go's encoder writes `null` for unset pointers, slices and maps, but the spec never marks a
 //!   property `nullable`: `null` is accepted for properties that are not `required`.
 //! - Several 2xx answers are described with an empty `content: {}` (start, stop, wait, delete, ...).
@@ -31,8 +32,9 @@ impl Spec {
     fn path() -> PathBuf {
         match std::env::var_os("FLYSIM_OPENAPI_SPEC") {
             Some(p) => PathBuf::from(p),
-            None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/reference/machines-openapi.yaml"),
+            None => {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/machines-openapi.yaml")
+            }
         }
     }
 
@@ -41,6 +43,13 @@ impl Spec {
         let path = Spec::path();
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
+            Err(e) if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) => {
+                panic!(
+                    "OpenAPI conformance needs Fly's spec at {} ({e}); CI is set, so this is a \
+                     failure, not a skip",
+                    path.display()
+                );
+            }
             Err(e) => {
                 // Written to the stderr handle, not with eprintln!, so that libtest's output
                 // capture does not hide the skip in a passing run.

@@ -4,21 +4,13 @@
 use std::time::Duration;
 
 use fly_api::types::StopRequest;
-use fly_api::{
-    ApiError, ClientConfig, FlyClient, LeaseOptions, RetryPolicy, Token, owner_description,
-};
+use fly_api::{ApiError, FlyClient, LeaseOptions, owner_description};
 use flysim::FaultRule;
 
 use crate::common::*;
 
 fn fly_client(sim: &Sim) -> FlyClient {
-    let token = Token::parse(&sim.token).expect("token parses");
-    let mut config = ClientConfig::new(token).with_base_url(sim.base.clone());
-    config.retry = RetryPolicy::immediate(3);
-    config.rate_limit = None;
-    config.global_rate_limit = None;
-    config.timeout = Duration::from_secs(10);
-    FlyClient::new(config).expect("client")
+    tenantctl_test_support::client_for(&sim.base, &sim.token)
 }
 
 async fn machine(sim: &Sim, prefix: &str) -> (String, String) {

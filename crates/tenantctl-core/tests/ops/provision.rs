@@ -260,13 +260,8 @@ async fn dry_run_of_a_half_provisioned_tenant_lists_exactly_the_missing_steps() 
     let env = Env::new(&config_text(SEED_HOOK, HEALTH_CHECKS)).await;
     let options = env.options("half");
     // A first run that stops at the machine: app, secrets, IPs, volume and certificates exist.
-    env.sim.inject(flysim::FaultRule {
-        method: Some("POST".into()),
-        path_contains: "/machines".into(),
-        status: 422,
-        times: 1,
-        skip: 0,
-    });
+    env.sim
+        .inject(tenantctl_test_support::answer("POST", "/machines", 422, 1));
     env.provision(&options)
         .await
         .expect_err("machine create refused");

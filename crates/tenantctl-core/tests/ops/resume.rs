@@ -3,20 +3,10 @@
 //! of a create is recovered within the run by looking before creating again.
 
 use fly_api::types::ListMachinesParams;
-use flysim::FaultRule;
 use tenantctl_core::ops::{ErrorClass, StepStatus};
+use tenantctl_test_support::{STEP_FAULTS, fault as rule};
 
 use crate::common::{Env, HEALTH_CHECKS, SEED_HOOK, config_text, count, show};
-
-fn rule(method: &str, path_contains: &str, times: u32) -> FaultRule {
-    FaultRule {
-        method: Some(method.to_string()),
-        path_contains: path_contains.to_string(),
-        status: 500,
-        times,
-        skip: 0,
-    }
-}
 
 async fn assert_exactly_one_of_each(env: &Env, app: &str) {
     let apps = env.client.list_apps("personal").await.expect("apps");
@@ -40,17 +30,7 @@ async fn assert_exactly_one_of_each(env: &Env, app: &str) {
 
 #[tokio::test]
 async fn a_fault_at_each_step_fails_that_step_and_a_rerun_completes() {
-    let cases: &[(&str, &str, &str)] = &[
-        ("POST", "/v1/apps", "app"),
-        ("POST", "/secrets", "secrets"),
-        ("POST", "/ip_assignments", "ips"),
-        ("POST", "/volumes", "volume"),
-        ("POST", "/certificates", "certificates"),
-        ("POST", "/machines", "machine"),
-        ("GET", "/wait", "machine"),
-        ("POST", "/exec", "hooks"),
-        ("POST", "/metadata", "hooks"),
-    ];
+    let cases = STEP_FAULTS;
     for (method, path, step) in cases {
         let env = Env::new(&config_text(SEED_HOOK, HEALTH_CHECKS)).await;
         let mut options = env.options("resume");

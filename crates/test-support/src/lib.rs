@@ -1,0 +1,20 @@
+//! What every tenantctl test suite and bench shares, so none keeps its own copy: flysim started
+//! in-process ([`sim`]), reading its request log ([`requests`]), the test configurations
+//! ([`config`]), the fault tables ([`faults`]) and a recording progress reporter
+//! ([`reporter`]).
+//!
+//! Test code: it panics with a message where a test would fail anyway.
+
+#![allow(clippy::missing_panics_doc)]
+
+pub mod config;
+pub mod faults;
+pub mod reporter;
+pub mod requests;
+pub mod sim;
+
+pub use config::{HEALTH_CHECKS, IMAGE, SEED_HOOK, cli_config, config_text};
+pub use faults::{STEP_FAULTS, answer, fault};
+pub use reporter::Recorder;
+pub use requests::{count, only_reads, show};
+pub use sim::{BlockingSim, client_for, spawn};
