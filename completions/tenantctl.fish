@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_tenantctl_global_optspecs
-    string join \n config= api-url= org= o/output= v/verbose q/quiet y/yes no-input local dry-run h/help V/version
+    string join \n config= api-url= org= o/output= v/verbose q/quiet y/yes no-input local dry-run role= h/help V/version
 end
 
 function __fish_tenantctl_needs_command
@@ -29,6 +29,8 @@ complete -c tenantctl -n "__fish_tenantctl_needs_command" -l api-url -d 'Machine
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'
@@ -57,6 +59,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l api-ur
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'
@@ -72,6 +76,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l api-url 
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l all -d 'Upgrade every tenant'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s q -l quiet -d 'Only errors on stderr'
@@ -88,6 +94,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l api-url -
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l all -d 'Deploy to every tenant'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s q -l quiet -d 'Only errors on stderr'
@@ -102,6 +110,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -l api-url -
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'
@@ -115,6 +125,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l api-url 
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l force-protected -d 'Also destroy a tenant whose tier is protected'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -s q -l quiet -d 'Only errors on stderr'
@@ -129,6 +141,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l api-url -d 
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s f -l follow -d 'Keep streaming new lines'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s q -l quiet -d 'Only errors on stderr'
@@ -143,6 +157,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l api-url -
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'
@@ -157,6 +173,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -l api-url -d 
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'
@@ -175,6 +193,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l api-url -
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l machine-config -d 'Print the Machines API machine config instead of fly.toml'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -s q -l quiet -d 'Only errors on stderr'
@@ -189,6 +209,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -l api-
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'

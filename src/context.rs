@@ -16,6 +16,7 @@ use tenantctl_core::template::{TemplateError, TemplateSet};
 use crate::cancel::Cancel;
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
+use crate::role::Role;
 use crate::ui::printer::{Printer, Verbosity};
 use crate::ui::progress::{Progress, ProgressMode};
 use crate::ui::prompt::{Interactivity, Prompter};
@@ -37,6 +38,7 @@ pub mod vars {
     /// A file holding the Fly API token (its whole content, surrounding whitespace ignored).
     pub const TOKEN_FILE: &str = "TENANTCTL_TOKEN_FILE";
     pub const ORG: &str = "TENANTCTL_ORG";
+    pub const ROLE: &str = "TENANTCTL_ROLE";
     pub const LOG: &str = "TENANTCTL_LOG";
     pub const FLY_API_TOKEN: &str = "FLY_API_TOKEN";
     pub const FLY_ACCESS_TOKEN: &str = "FLY_ACCESS_TOKEN";
@@ -57,6 +59,7 @@ pub mod vars {
         FLY_FLAPS_BASE_URL,
         TOKEN_FILE,
         ORG,
+        ROLE,
         LOG,
         FLY_API_TOKEN,
         FLY_ACCESS_TOKEN,
@@ -293,6 +296,8 @@ pub struct Context {
     pub cancel: Cancel,
     /// --org > TENANTCTL_ORG; applied over the config's `org`.
     org_override: Option<String>,
+    /// TENANTCTL_ROLE as set (checked when the role is asked for).
+    role_env: Option<String>,
     /// From FLY_API_TOKEN or FLY_ACCESS_TOKEN.
     token: Option<(ApiToken, TokenSource)>,
     /// TENANTCTL_TOKEN_FILE, read only when no token variable is set.
@@ -412,6 +417,7 @@ impl Context {
                 .org
                 .clone()
                 .or_else(|| env.get(vars::ORG).map(str::to_string)),
+            role_env: env.get(vars::ROLE).map(str::to_string),
             token,
             token_file: env.get(vars::TOKEN_FILE).map(|p| env.cwd.join(p)),
             config: OnceLock::new(),
@@ -486,6 +492,27 @@ impl Context {
             })
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// The role this run acts in: --role, else TENANTCTL_ROLE, else `role` in tenantctl.toml,
+    /// else operator. An unknown TENANTCTL_ROLE is a usage error, not a silent operator.
+    pub fn role(&self) -> Result<Role, CliError> {
+        if let Some(role) = self.global.role {
+            return Ok(role);
+        }
+        if let Some(value) = self.role_env.as_deref().filter(|v| !v.trim().is_empty()) {
+            return Role::parse(value).ok_or_else(|| {
+                CliError::usage(format!("{} is `{value}`, which is not a role", vars::ROLE))
+                    .with_hint("set it to `operator` or `support`")
+            });
+        }
+        // A config that does not load is reported by the command itself.
+        let from_config = self
+            .config()
+            .ok()
+            .and_then(|c| c.role.as_deref())
+            .and_then(Role::parse);
+        Ok(from_config.unwrap_or_default())
     }
 
     /// The templates the config points at, loaded on first use.

@@ -7,6 +7,7 @@ pub mod context;
 pub mod error;
 pub mod frame;
 pub mod output;
+pub mod role;
 pub mod ui;
 
 use std::ffi::OsString;

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::context::{Context, OutputFormat};
+use crate::frame::Access;
 
 pub mod backup;
 pub mod completions;
@@ -79,6 +80,16 @@ pub struct GlobalArgs {
     /// Show what would change without changing anything
     #[arg(long, global = true)]
     pub dry_run: bool,
+
+    /// operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "ROLE",
+        hide_possible_values = true
+    )]
+    pub role: Option<crate::role::Role>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,8 +134,31 @@ impl Command {
     }
 }
 
-/// Runs one command.
+impl Command {
+    /// What the command needs from the API: a `--dry-run` plan only reads.
+    pub fn access(&self, dry_run: bool) -> Access {
+        match self {
+            Command::Provision(_) if dry_run => Access::Read,
+            Command::Provision(_)
+            | Command::Upgrade(_)
+            | Command::Deploy(_)
+            | Command::Backup(_)
+            | Command::Destroy(_) => Access::Write,
+            Command::Logs(_)
+            | Command::Status(_)
+            | Command::List(_)
+            | Command::Render(_)
+            | Command::Completions(_) => Access::Read,
+        }
+    }
+}
+
+/// Runs one command, after checking the role may run it.
 pub async fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<()> {
+    let access = command.access(ctx.dry_run);
+    if access == Access::Write {
+        ctx.role()?.allow(command.name(), access)?;
+    }
     match command {
         Command::Provision(args) => provision::run(ctx, args).await,
         Command::Upgrade(args) => upgrade::run(ctx, args).await,

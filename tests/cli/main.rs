@@ -12,6 +12,7 @@ mod local;
 mod plan;
 mod provision;
 mod render;
+mod role;
 mod sim;
 mod streams;
 mod stubs;

@@ -49,7 +49,13 @@ struct RawConfig {
     hooks: Hooks,
     #[serde(default)]
     health: Health,
+    /// `operator` or `support`: who uses this configuration (the CLI's --role wins).
+    #[serde(default)]
+    role: Option<String>,
 }
+
+/// The roles `role` may name.
+pub const ROLES: &[&str] = &["operator", "support"];
 
 fn default_pattern() -> String {
     DEFAULT_APP_NAME_PATTERN.to_string()
@@ -235,6 +241,8 @@ pub struct Config {
     tiers: Vec<(String, Tier)>,
     pub hooks: Hooks,
     pub health: Health,
+    /// One of [`ROLES`], when the file sets it.
+    pub role: Option<String>,
     index: KeyIndex,
 }
 
@@ -290,6 +298,15 @@ impl Config {
         };
 
         check_label(&raw.org, "org").map_err(|m| invalid("org", m))?;
+        let role = match raw.role.as_deref().map(str::trim) {
+            Some(role) if !ROLES.contains(&role) => {
+                return Err(invalid(
+                    "role",
+                    format!("`{role}` is not a role; use one of {}", ROLES.join(", ")),
+                ));
+            }
+            role => role.map(str::to_string),
+        };
         tenant::check_pattern(&raw.app_name_pattern)
             .map_err(|e| invalid("app_name_pattern", e.to_string()))?;
         // The fixed part of the pattern must itself be valid; check it with the shortest id.
@@ -362,6 +379,7 @@ impl Config {
             tiers,
             hooks: raw.hooks,
             health: raw.health,
+            role,
             index,
         })
     }
