@@ -107,7 +107,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
             cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
             cand --role 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]'
-            cand --all 'Deploy to every tenant'
+            cand --all 'Deploy to every tenant (not available yet)'
             cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
             cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
             cand -q 'Only errors on stderr'

@@ -96,7 +96,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s o -l outp
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l all -d 'Deploy to every tenant'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l all -d 'Deploy to every tenant (not available yet)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'

@@ -1,16 +1,24 @@
-//! `tenantctl deploy`: roll a new image out to tenants.
+//! `tenantctl deploy`: ship a new image to one tenant, rolling back when its health gate fails.
 
+use std::time::Instant;
+
+use tenantctl_core::ops::{self, DeployOptions, DeployReport};
 use tenantctl_core::tenant::TenantId;
 
-use crate::context::Context;
+use crate::cli::provision::{step_documents, step_rows};
+use crate::cli::status::target_suffix;
+use crate::context::{Context, OutputFormat};
 use crate::error::CliError;
+use crate::frame::Access;
+use crate::output::{DeployDocument, SCHEMA_VERSION};
+use crate::ui::progress::format_elapsed;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Tenant ids to deploy to
+    /// Tenant id to deploy to
     #[arg(required_unless_present = "all", conflicts_with = "all")]
     pub tenants: Vec<String>,
-    /// Deploy to every tenant
+    /// Deploy to every tenant (not available yet)
     #[arg(long)]
     pub all: bool,
     /// Image to deploy [default: `image` in tenantctl.toml]
@@ -22,9 +30,74 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
-    let _ = ctx;
     for tenant in &args.tenants {
         TenantId::parse(tenant)?;
     }
-    Err(CliError::not_available("deploy").into())
+    let [tenant] = args.tenants.as_slice() else {
+        // Rollouts across tenants (canaries, waves) come with the fleet.
+        return Err(CliError::not_available("deploy")
+            .with_hint("deploy one tenant at a time: `tenantctl deploy <tenant> --image REF`")
+            .into());
+    };
+    if args.all {
+        return Err(CliError::not_available("deploy").into());
+    }
+    if ctx.dry_run {
+        return Err(
+            CliError::usage("`tenantctl deploy` has no --dry-run plan yet")
+                .with_hint("`tenantctl status <tenant>` shows the image the tenant runs")
+                .into(),
+        );
+    }
+    let config = ctx.config()?;
+    let image = args.image.unwrap_or_else(|| config.image.clone());
+    let options = DeployOptions::new(config, tenant, image);
+    let started = Instant::now();
+    let report = ctx
+        .connected(Access::Write, async |connection| {
+            let progress = ctx.progress();
+            let result = ops::deploy(&connection.client, &options, &progress).await;
+            drop(progress);
+            result.map_err(|e| anyhow::Error::new(crate::error::from_op(&e, &target_suffix(ctx))))
+        })
+        .await?;
+    let verb = if report.changed {
+        "Deployed"
+    } else {
+        "Unchanged"
+    };
+    ctx.printer.status(
+        verb,
+        &format!(
+            "{} runs {} (was {}) in {}",
+            report.app,
+            report.image,
+            report.previous_image,
+            format_elapsed(started.elapsed())
+        ),
+    );
+    print_report(ctx, &report);
+    Ok(())
+}
+
+fn print_report(ctx: &Context, report: &DeployReport) {
+    match ctx.output {
+        OutputFormat::Json => ctx.printer.json(&DeployDocument {
+            schema_version: SCHEMA_VERSION,
+            kind: DeployDocument::KIND.to_string(),
+            tenant: report.tenant.clone(),
+            app: report.app.clone(),
+            machine_id: report.machine_id.clone(),
+            previous_image: report.previous_image.clone(),
+            image: report.image.clone(),
+            changed: report.changed,
+            steps: step_documents(&report.steps),
+        }),
+        OutputFormat::Table => {
+            ctx.print_table(
+                &["step", "outcome", "elapsed", "detail"],
+                &step_rows(&report.steps),
+            );
+        }
+    }
 }

@@ -2,7 +2,9 @@
 
 use std::time::Instant;
 
-use tenantctl_core::ops::{self, OpError, ProvisionOptions, ProvisionReport, StepStatus};
+use tenantctl_core::ops::{
+    self, OpError, ProvisionOptions, ProvisionReport, StepReport, StepStatus,
+};
 use tenantctl_core::tenant::TenantId;
 
 use crate::context::{Context, OutputFormat};
@@ -189,21 +191,7 @@ fn print_report(ctx: &Context, report: &ProvisionReport) {
             actor: ctx.actor.clone(),
             dry_run: report.dry_run,
             changed: report.changed,
-            steps: report
-                .steps
-                .iter()
-                .map(|s| StepDocument {
-                    name: s.name.clone(),
-                    title: s.title.clone(),
-                    needs: s.needs.clone(),
-                    calls: s.calls.clone(),
-                    status: status_name(s.status).to_string(),
-                    detail: s.detail.clone(),
-                    elapsed_ms: s
-                        .elapsed
-                        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-                })
-                .collect(),
+            steps: step_documents(&report.steps),
             machine_id: report.machine_id.clone(),
             volume_id: report.volume_id.clone(),
             ips: report.ips.clone(),
@@ -224,24 +212,48 @@ fn print_report(ctx: &Context, report: &ProvisionReport) {
             ctx.print_table(&["step", "plan", "detail"], &rows);
         }
         OutputFormat::Table => {
-            let rows: Vec<Vec<String>> = report
-                .steps
-                .iter()
-                .map(|s| {
-                    vec![
-                        s.name.clone(),
-                        status_name(s.status).to_string(),
-                        s.elapsed.map_or_else(|| "-".to_string(), format_elapsed),
-                        s.detail.clone(),
-                    ]
-                })
-                .collect();
-            ctx.print_table(&["step", "outcome", "elapsed", "detail"], &rows);
+            ctx.print_table(
+                &["step", "outcome", "elapsed", "detail"],
+                &step_rows(&report.steps),
+            );
         }
     }
 }
 
-fn status_name(status: StepStatus) -> &'static str {
+/// The steps of an operation as the JSON documents carry them.
+pub(crate) fn step_documents(steps: &[StepReport]) -> Vec<StepDocument> {
+    steps
+        .iter()
+        .map(|s| StepDocument {
+            name: s.name.clone(),
+            title: s.title.clone(),
+            needs: s.needs.clone(),
+            calls: s.calls.clone(),
+            status: status_name(s.status).to_string(),
+            detail: s.detail.clone(),
+            elapsed_ms: s
+                .elapsed
+                .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        })
+        .collect()
+}
+
+/// The steps of a run as table rows: step, outcome, elapsed, detail.
+pub(crate) fn step_rows(steps: &[StepReport]) -> Vec<Vec<String>> {
+    steps
+        .iter()
+        .map(|s| {
+            vec![
+                s.name.clone(),
+                status_name(s.status).to_string(),
+                s.elapsed.map_or_else(|| "-".to_string(), format_elapsed),
+                s.detail.clone(),
+            ]
+        })
+        .collect()
+}
+
+pub(crate) fn status_name(status: StepStatus) -> &'static str {
     match status {
         StepStatus::Done => "done",
         StepStatus::Skipped => "skipped",

@@ -102,7 +102,28 @@ impl ProvisionDocument {
     pub const KIND: &'static str = "provision";
 }
 
-/// One step of a provisioning.
+/// `tenantctl deploy <tenant> --image REF`: kind `deploy`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeployDocument {
+    pub schema_version: u32,
+    pub kind: String,
+    pub tenant: String,
+    pub app: String,
+    pub machine_id: String,
+    /// The image the machine ran before the deploy.
+    pub previous_image: String,
+    pub image: String,
+    /// False when the tenant already ran the image.
+    pub changed: bool,
+    /// `machine`, then `health`.
+    pub steps: Vec<StepDocument>,
+}
+
+impl DeployDocument {
+    pub const KIND: &'static str = "deploy";
+}
+
+/// One step of an operation (provision, deploy).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepDocument {
     /// Stable step name: app, secrets, ips, volume, certificates, machine, hooks, health.

@@ -4,6 +4,7 @@
 mod cancel;
 mod completions;
 mod config;
+mod deploy;
 mod errors;
 mod harness;
 mod help;

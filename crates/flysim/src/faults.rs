@@ -69,6 +69,8 @@ pub enum Verdict {
 pub struct FaultEngine {
     rules: Mutex<Vec<FaultRule>>,
     delays: Mutex<Vec<DelayRule>>,
+    /// Boots whose checks go critical no matter the profile, for tests of a failing health gate.
+    failing_boots: std::sync::atomic::AtomicU32,
     rng: Mutex<StdRng>,
     faults: Faults,
 }
@@ -78,6 +80,7 @@ impl FaultEngine {
         FaultEngine {
             rules: Mutex::new(Vec::new()),
             delays: Mutex::new(Vec::new()),
+            failing_boots: std::sync::atomic::AtomicU32::new(0),
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
             faults,
         }
@@ -181,6 +184,22 @@ impl FaultEngine {
             }
         }
         (Verdict::Pass, delay)
+    }
+
+    /// Makes the checks of the next `boots` machine boots fail.
+    pub fn fail_checks_of_next_boots(&self, boots: u32) {
+        self.failing_boots
+            .store(boots, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether this boot's checks fail: a forced failure first, else the profile's chance.
+    pub fn boot_checks_fail(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        let forced = self
+            .failing_boots
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        forced || self.chance(self.faults.failing_checks)
     }
 
     /// A seeded coin flip for lifecycle faults (failing checks, stuck states).

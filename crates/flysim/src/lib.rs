@@ -215,6 +215,11 @@ impl Handle {
     pub fn delay(&self, rule: DelayRule) {
         self.sim.faults.delay(rule);
     }
+    /// The next `boots` machine boots get checks that go critical (as the profile's
+    /// `failing_checks` would), whatever the profile says.
+    pub fn fail_checks_of_next_boots(&self, boots: u32) {
+        self.sim.faults.fail_checks_of_next_boots(boots);
+    }
     /// Remove every targeted fault and delay.
     pub fn clear_faults(&self) {
         self.sim.faults.clear();

@@ -119,9 +119,7 @@ fn enter(sim: &Sim, conn: &Connection, m: &mut MachineRow, s: &Step) -> ApiResul
     match s.state.as_str() {
         "started" => {
             m.started_at = Some(s.at);
-            m.checks_failing = sim
-                .faults
-                .chance(sim.faults.profile_faults().failing_checks);
+            m.checks_failing = sim.faults.boot_checks_fail();
             if m.plan.is_empty() {
                 m.plan = autostop_steps(sim, m, s.at);
             }

@@ -210,6 +210,13 @@ impl OpError {
         self
     }
 
+    /// Replaces the reason, keeping the class, step and everything else.
+    #[must_use]
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.inner.message = reason.into();
+        self
+    }
+
     /// Names what was being done ("provisioning tenant `acme`"); the error then reads
     /// "provisioning tenant `acme` failed at step `volume`: ...".
     #[must_use]

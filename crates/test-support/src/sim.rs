@@ -91,6 +91,10 @@ impl BlockingSim {
         self.handle().clear_faults();
     }
 
+    pub fn fail_checks_of_next_boots(&self, boots: u32) {
+        self.handle().fail_checks_of_next_boots(boots);
+    }
+
     pub fn log(&self) -> Vec<RequestRecord> {
         self.handle().request_log()
     }

@@ -1,16 +1,18 @@
-//! Tenant operations the CLI calls: [`provision`], [`status`] and [`list`].
+//! Tenant operations the CLI calls: [`provision`], [`deploy`], [`status`] and [`list`].
 //!
 //! Each takes a [`FlyClient`](fly_api::FlyClient), the loaded [`Config`](crate::config::Config)
 //! and plain option values (no prompts happen here), reports progress through
 //! [`Reporter`](crate::engine::Reporter) and returns a serde-serialisable result or an
 //! [`OpError`] whose [`ErrorClass`] the CLI maps to an exit code.
 
+pub mod deploy;
 pub mod list;
 pub mod provision;
 pub mod status;
 
 pub use crate::error::{ErrorClass, OpError, Resume, Suggestion};
 pub use crate::resources::secrets::GENERATED as GENERATED_SECRETS;
+pub use deploy::{DeployOptions, DeployReport, deploy};
 pub use list::{DEFAULT_LIST_CONCURRENCY, ListOptions, list};
 pub use provision::{ProvisionOptions, ProvisionReport, StepReport, StepStatus, provision};
 pub use status::{CertificateState, TenantStatus, status};

@@ -1,0 +1,381 @@
+//! `deploy`: ship a new image to one tenant and leave every other tenant alone.
+//!
+//! Two steps, run with rollback:
+//!
+//! ```text
+//! machine ── health
+//! ```
+//!
+//! `machine` updates the tenant's machine to the image while holding its lease and waits for it
+//! to start; `health` waits for the health gate. When the gate fails, the engine undoes
+//! `machine`: the previous config goes back (under the lease) and must become healthy again.
+//! Deploying the image the tenant already runs changes nothing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fly_api::types::{LaunchMachineInput, Machine, MachineConfig};
+use fly_api::{FlyClient, LeaseOptions, owner_description};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::engine::{
+    self, Applied, Graph, Observation, Reporter, RunError, RunOptions, Step, StepEvent, StepState,
+};
+use crate::error::{OpError, Resume};
+use crate::resources::{app, health, machine};
+use crate::tenant::{AppName, TenantId};
+
+use super::provision::{StepReport, StepStatus};
+
+/// What to deploy where.
+#[derive(Debug, Clone)]
+pub struct DeployOptions<'a> {
+    pub tenant: String,
+    pub image: String,
+    pub config: &'a Config,
+    /// How long the machine may take to reach `started`.
+    pub start_timeout: Duration,
+    /// How often the health gate polls the machine's checks.
+    pub health_poll_interval: Duration,
+}
+
+impl<'a> DeployOptions<'a> {
+    /// Options with a 2 minute start timeout and a 250 ms health poll.
+    pub fn new(config: &'a Config, tenant: impl Into<String>, image: impl Into<String>) -> Self {
+        DeployOptions {
+            tenant: tenant.into(),
+            image: image.into(),
+            config,
+            start_timeout: Duration::from_secs(120),
+            health_poll_interval: Duration::from_millis(250),
+        }
+    }
+}
+
+/// The result of [`deploy`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeployReport {
+    pub tenant: String,
+    pub app: String,
+    pub machine_id: String,
+    /// The image the machine ran before.
+    pub previous_image: String,
+    pub image: String,
+    /// False when the tenant already ran the image.
+    pub changed: bool,
+    pub steps: Vec<StepReport>,
+}
+
+/// The machine as the `machine` step left it, and what to put back.
+struct Deployed {
+    machine: Machine,
+    previous: MachineConfig,
+    updated: bool,
+}
+
+struct Deploy<'a> {
+    client: &'a FlyClient,
+    reporter: &'a dyn Reporter,
+    opts: &'a DeployOptions<'a>,
+    app: String,
+    lease: LeaseOptions,
+}
+
+/// Ships `opts.image` to the tenant's machine; see the module docs.
+pub async fn deploy(
+    client: &FlyClient,
+    opts: &DeployOptions<'_>,
+    reporter: &dyn Reporter,
+) -> Result<DeployReport, OpError> {
+    let tenant = TenantId::parse(&opts.tenant)?;
+    let app = AppName::for_tenant(&opts.config.app_name_pattern, &tenant)?.to_string();
+    check_image(&opts.image)?;
+    let ctx = Deploy {
+        client,
+        reporter,
+        opts,
+        app,
+        lease: LeaseOptions::new(owner_description("deploy", tenant.as_str())),
+    };
+    let mut graph = Graph::new(tenant.as_str());
+    let p = &ctx;
+    let deployed = graph.add(
+        Step::new(
+            "machine",
+            format!(
+                "update the machine to {} and wait until started",
+                opts.image
+            ),
+            (),
+            move |()| p.observe_machine(),
+            move |(), found| p.apply_machine(found),
+        )
+        .undo(move |deployed: Arc<Deployed>| p.undo_machine(deployed)),
+    );
+    graph.add(Step::new(
+        "health",
+        format!("health gate within {}", opts.config.health.timeout),
+        deployed,
+        move |deployed| p.observe_health(deployed),
+        move |deployed, ()| p.apply_health(deployed),
+    ));
+
+    let outcomes = match engine::run(&graph, RunOptions { rollback: true }, reporter).await {
+        Ok(outcomes) => outcomes,
+        Err(RunError::Step {
+            step,
+            error,
+            rollback,
+            ..
+        }) => return Err(failure(&ctx, &tenant, step, error, rollback)),
+        Err(internal @ RunError::Internal { .. }) => {
+            return Err(OpError::failed(internal.to_string()));
+        }
+    };
+    let Some(result) = outcomes.get(deployed) else {
+        return Err(OpError::failed("the machine step left no machine"));
+    };
+    Ok(DeployReport {
+        tenant: tenant.to_string(),
+        app: ctx.app.clone(),
+        machine_id: result.machine.id.clone(),
+        previous_image: result.previous.image.clone().unwrap_or_default(),
+        image: opts.image.clone(),
+        changed: outcomes.changed(),
+        steps: outcomes
+            .steps
+            .iter()
+            .map(|record| StepReport {
+                name: record.name.to_string(),
+                title: record.title.clone(),
+                needs: record.needs.iter().map(|n| n.to_string()).collect(),
+                calls: record.calls.clone(),
+                status: match record.state {
+                    StepState::Changed => StepStatus::Done,
+                    StepState::Satisfied => StepStatus::Skipped,
+                    _ => StepStatus::Planned,
+                },
+                detail: record.detail.clone(),
+                elapsed: record.elapsed,
+            })
+            .collect(),
+    })
+}
+
+/// A failed deploy, saying what the rollback did and so what state the tenant is in.
+fn failure(
+    ctx: &Deploy<'_>,
+    tenant: &TenantId,
+    step: &'static str,
+    error: OpError,
+    rollback: Option<engine::Rollback>,
+) -> OpError {
+    let operation = format!("deploying {} to tenant `{tenant}`", ctx.opts.image);
+    let error = error.at_step(step).in_operation(operation);
+    let Some(rollback) = rollback else {
+        return error;
+    };
+    let reason = error.reason().to_string();
+    if let Some((_, why)) = &rollback.failed {
+        // The machine runs the new image and could not be put back: deploying again repairs.
+        return error
+            .with_reason(format!(
+                "{reason}; rolling back failed too ({why}): the machine may still run {}",
+                ctx.opts.image
+            ))
+            .with_resume(Resume::new(
+                "deploy",
+                [tenant.as_str(), "--image", ctx.opts.image.as_str()],
+            ));
+    }
+    match rollback.undone.first() {
+        Some((_, undone)) => error.with_reason(format!("{reason}; rolled back: {undone}")),
+        None => error,
+    }
+}
+
+/// A plausible image reference: no blanks or control characters, a lowercase repository.
+fn check_image(image: &str) -> Result<(), OpError> {
+    let invalid = |why: &str| {
+        OpError::invalid(format!(
+            "image `{}` is not an image reference: {why}",
+            image.escape_debug()
+        ))
+        .with_hint("pass one such as registry.fly.io/my-app:2026-12-01")
+    };
+    if image.trim().is_empty() {
+        return Err(invalid("it is empty"));
+    }
+    if image.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid("it contains blanks"));
+    }
+    let repository = image.split(['@', ':']).next().unwrap_or_default();
+    let repository = match image.split_once('/') {
+        // A registry host may have a port: `host:5000/name:tag`.
+        Some((host, rest)) if host.contains(['.', ':']) => rest.split(['@', ':']).next(),
+        _ => Some(repository),
+    }
+    .unwrap_or_default();
+    if repository.is_empty() || repository.chars().any(|c| c.is_ascii_uppercase()) {
+        return Err(invalid("the repository must be lowercase and not empty"));
+    }
+    Ok(())
+}
+
+impl Deploy<'_> {
+    fn note(&self, step: &'static str) -> impl Fn(String) + Send + Sync + '_ {
+        move |message| {
+            self.reporter
+                .step(&self.opts.tenant, step, StepEvent::Progress { message })
+        }
+    }
+
+    async fn observe_machine(&self) -> Result<Observation<Deployed, Machine>, OpError> {
+        let org = &self.opts.config.org;
+        if app::find(self.client, &self.app, org).await?.is_none() {
+            return Err(OpError::not_found(format!(
+                "tenant `{}` not found: app `{}` does not exist in org `{org}`",
+                self.opts.tenant, self.app
+            )));
+        }
+        let Some(found) = machine::find(self.client, &self.app, &self.opts.tenant).await? else {
+            return Err(OpError::failed(format!(
+                "tenant `{}` has no machine; provision it first",
+                self.opts.tenant
+            )));
+        };
+        let Some(previous) = found.config.clone() else {
+            return Err(OpError::failed(format!(
+                "machine {} has no config to deploy over",
+                found.id
+            )));
+        };
+        let current = previous.image.clone().unwrap_or_default();
+        if current == self.opts.image {
+            let detail = format!("machine {} already runs {current}", found.id);
+            let deployed = Deployed {
+                machine: found,
+                previous,
+                updated: false,
+            };
+            return Ok(Observation::satisfied(deployed, detail));
+        }
+        let summary = format!("machine {} runs {current}", found.id);
+        Ok(Observation::change(found, summary))
+    }
+
+    /// Sends `config` to the machine under its lease and waits for it to start.
+    async fn replace_config(&self, id: &str, config: MachineConfig) -> Result<Machine, OpError> {
+        let note = self.note("machine");
+        let input = LaunchMachineInput {
+            config,
+            ..LaunchMachineInput::default()
+        };
+        let guard = machine::lease(self.client, &self.app, id, &self.lease).await?;
+        let updated = self
+            .client
+            .update_machine(&self.app, id, &input, Some(guard.nonce()))
+            .await
+            .map_err(|e| OpError::api(format!("update machine {id}"), e));
+        let started = match &updated {
+            Ok(_) => {
+                machine::wait_started(self.client, &self.app, id, self.opts.start_timeout, &note)
+                    .await
+            }
+            Err(_) => Ok(()),
+        };
+        if let Err(e) = guard.release().await {
+            note(format!(
+                "could not release the lease of machine {id} ({e}); it expires on its own"
+            ));
+        }
+        let updated = updated?;
+        started?;
+        Ok(updated)
+    }
+
+    async fn apply_machine(&self, found: Machine) -> Result<Applied<Deployed>, OpError> {
+        let previous = found.config.clone().unwrap_or_default();
+        let mut config = previous.clone();
+        config.image = Some(self.opts.image.clone());
+        let updated = self.replace_config(&found.id, config).await?;
+        let detail = format!(
+            "machine {} runs {} (was {})",
+            updated.id,
+            self.opts.image,
+            previous.image.clone().unwrap_or_default()
+        );
+        Ok(Applied::new(
+            Deployed {
+                machine: updated,
+                previous,
+                updated: true,
+            },
+            detail,
+        ))
+    }
+
+    /// Puts the previous config back and waits until the tenant is healthy on it.
+    async fn undo_machine(&self, deployed: Arc<Deployed>) -> Result<String, OpError> {
+        let id = &deployed.machine.id;
+        self.replace_config(id, deployed.previous.clone()).await?;
+        self.wait_healthy(id).await?;
+        Ok(format!(
+            "machine {id} runs {} again and is healthy",
+            deployed.previous.image.clone().unwrap_or_default()
+        ))
+    }
+
+    async fn wait_healthy(&self, id: &str) -> Result<String, OpError> {
+        health::wait_healthy(
+            self.client,
+            &self.app,
+            id,
+            self.opts.config.health.timeout.as_duration(),
+            self.opts.health_poll_interval,
+            None,
+            &self.note("health"),
+        )
+        .await
+    }
+
+    async fn observe_health(
+        &self,
+        deployed: Option<Arc<Deployed>>,
+    ) -> Result<Observation<(), ()>, OpError> {
+        match deployed {
+            // Nothing was deployed and the machine as read is healthy: nothing to wait for.
+            Some(d) if !d.updated && health::is_healthy(&d.machine) => Ok(Observation::satisfied(
+                (),
+                health::Checks::of(&d.machine).summary(),
+            )),
+            _ => Ok(Observation::change((), "wait for the health gate")),
+        }
+    }
+
+    async fn apply_health(&self, deployed: Arc<Deployed>) -> Result<Applied<()>, OpError> {
+        let summary = self.wait_healthy(&deployed.machine.id).await?;
+        Ok(Applied::new((), summary))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_references_are_checked() {
+        for good in [
+            "registry.fly.io/app:1",
+            "nginx",
+            "localhost:5000/a/b:tag",
+            "ghcr.io/acme/drupal@sha256:abc",
+        ] {
+            assert!(check_image(good).is_ok(), "{good}");
+        }
+        for bad in ["", " ", "a b", "Registry.fly.io/App:1x", "x\n"] {
+            assert!(check_image(bad).is_err(), "{bad:?}");
+        }
+    }
+}
