@@ -175,14 +175,17 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;logs' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only lines newer than this, e.g. 10m or 2h')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Only lines from this region')
+            [CompletionResult]::new('--machine', '--machine', [CompletionResultType]::ParameterName, 'Only lines from this machine id')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to tenantctl.toml [default: found by walking up from the current directory]')
             [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'Machines API base URL [default: https://api.machines.dev]')
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Fly organization slug [default: `org` in tenantctl.toml]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Format of results on stdout; json is the stable contract (docs/json.md)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Format of results on stdout; json is the stable contract (docs/json.md)')
             [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]')
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Keep streaming new lines')
-            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Keep streaming new lines')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Keep printing new lines until Ctrl-C')
+            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Keep printing new lines until Ctrl-C')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')

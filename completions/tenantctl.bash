@@ -497,12 +497,24 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__logs)
-            opts="-f -o -v -q -y -h -V --follow --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-f -o -v -q -y -h -V --follow --since --region --machine --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --machine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

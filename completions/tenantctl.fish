@@ -136,6 +136,9 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l local -d
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l dry-run -d 'Show what would change without changing anything'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -s h -l help -d 'Print help'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l since -d 'Only lines newer than this, e.g. 10m or 2h' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l region -d 'Only lines from this region' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l machine -d 'Only lines from this machine id' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
@@ -143,7 +146,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s o -l output
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s f -l follow -d 'Keep streaming new lines'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s f -l follow -d 'Keep printing new lines until Ctrl-C'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s y -l yes -d 'Answer yes to confirmations (destructive actions included)'

@@ -57,6 +57,26 @@ impl Context {
         access: Access,
         work: impl AsyncFnOnce(&Connection) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
+        self.framed(access, work, || Err(CliError::interrupted().into()))
+            .await
+    }
+
+    /// As [`Context::connected`], for work that runs until the user stops it (`logs
+    /// --follow`): a cancel then ends it with success.
+    pub async fn connected_until_cancel(
+        &self,
+        access: Access,
+        work: impl AsyncFnOnce(&Connection) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        self.framed(access, work, || Ok(())).await
+    }
+
+    async fn framed<T>(
+        &self,
+        access: Access,
+        work: impl AsyncFnOnce(&Connection) -> anyhow::Result<T>,
+        on_cancel: impl FnOnce() -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
         let _frame = self.cancel.enter_frame();
         let connection = tokio::select! {
             connection = self.connect_for(access) => connection?,
@@ -64,7 +84,7 @@ impl Context {
         };
         let result = tokio::select! {
             result = work(&connection) => result,
-            () = self.cancel.cancelled() => Err(CliError::interrupted().into()),
+            () = self.cancel.cancelled() => on_cancel(),
         };
         if self.cancel.is_cancelled() {
             // The work is gone; what it held must not stay locked until TTLs run out.
@@ -105,8 +125,13 @@ impl Context {
             ))
             .with_hint("copy the whole output of `fly tokens create`")
         })?;
-        let client = FlyClient::new(ClientConfig::new(token).with_base_url(&self.api_url))
-            .map_err(|e| self.client_setup_error(&e))?;
+        // Only a URL the user chose replaces both hosts; by default logs come from Fly's
+        // logs host, not the Machines API's.
+        let config = match self.api_url_source {
+            ApiUrlSource::Default => ClientConfig::new(token),
+            _ => ClientConfig::new(token).with_base_url(&self.api_url),
+        };
+        let client = FlyClient::new(config).map_err(|e| self.client_setup_error(&e))?;
         Ok(Connection {
             client,
             access: Access::Write,

@@ -53,6 +53,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> Exit {
     let result = runtime.block_on(async {
         ctx.cancel.listen();
         tokio::select! {
+            // A command that finished with its frame wins over the cancel it handled.
+            biased;
             result = cli::dispatch(&ctx, cli.command) => result,
             // A command inside its frame cleans up and returns by itself; one waiting at a
             // prompt, or a frame that cannot finish its cleanup, is dropped here.

@@ -10,6 +10,7 @@ mod harness;
 mod help;
 mod hostile;
 mod local;
+mod logs;
 mod plan;
 mod provision;
 mod render;

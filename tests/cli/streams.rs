@@ -146,7 +146,8 @@ fn json_error_objects_follow_the_documented_shape() {
         ),
         // No FLY_API_TOKEN in the test environment.
         (&["status", "acme", "-o", "json"], 2, "usage"),
-        (&["logs", "acme", "-o", "json"], 1, "failed"),
+        (&["logs", "acme", "-o", "json"], 2, "usage"),
+        (&["backup", "acme", "-o", "json"], 1, "failed"),
         (
             &[
                 "render",

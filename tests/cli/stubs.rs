@@ -8,7 +8,6 @@ const NOT_YET: &[&[&str]] = &[
     &["deploy", "acme", "globex"],
     &["backup", "acme"],
     &["destroy", "acme", "--yes"],
-    &["logs", "acme", "--follow"],
 ];
 
 #[test]
@@ -34,13 +33,13 @@ fn not_yet_available_commands_exit_1_with_a_plain_message() {
 #[test]
 fn not_yet_available_in_json_mode() {
     let env = TestEnv::example();
-    let output = env.run(&["logs", "acme", "-o", "json"]);
+    let output = env.run(&["backup", "acme", "-o", "json"]);
     assert_eq!(code(&output), 1);
     let doc = json(&output);
     assert_eq!(doc["schema_version"], 1);
     assert_eq!(
         doc["error"]["message"],
-        "`tenantctl logs` is not available in this version yet"
+        "`tenantctl backup` is not available in this version yet"
     );
     assert_eq!(doc["error"]["exit_code"], 1);
     assert_eq!(doc["error"]["kind"], "failed");

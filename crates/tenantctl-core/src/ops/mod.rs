@@ -7,6 +7,7 @@
 
 pub mod deploy;
 pub mod list;
+pub mod logs;
 pub mod provision;
 pub mod status;
 
@@ -14,5 +15,6 @@ pub use crate::error::{ErrorClass, OpError, Resume, Suggestion};
 pub use crate::resources::secrets::GENERATED as GENERATED_SECRETS;
 pub use deploy::{DeployOptions, DeployReport, deploy};
 pub use list::{DEFAULT_LIST_CONCURRENCY, ListOptions, list};
+pub use logs::{LogLine, LogsOptions, logs};
 pub use provision::{ProvisionOptions, ProvisionReport, StepReport, StepStatus, provision};
 pub use status::{CertificateState, TenantStatus, status};
