@@ -47,6 +47,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand list 'List tenants'
             cand render 'Print a tenant''s rendered fly.toml, or the machine config a fly.toml becomes'
             cand completions 'Print a shell completion script'
+            cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tenantctl;provision'= {
@@ -282,6 +283,27 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tenantctl;man'= {
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --role 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (destructive actions included)'
+            cand --yes 'Answer yes to confirmations (destructive actions included)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tenantctl;help'= {
             cand provision 'Create a tenant: app, volume, secrets, machine, certificates, then run hooks'
             cand upgrade 'Re-render tenants'' fly.toml from the current templates and roll it out'
@@ -293,6 +315,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand list 'List tenants'
             cand render 'Print a tenant''s rendered fly.toml, or the machine config a fly.toml becomes'
             cand completions 'Print a shell completion script'
+            cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tenantctl;help;provision'= {
@@ -314,6 +337,8 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
         &'tenantctl;help;render'= {
         }
         &'tenantctl;help;completions'= {
+        }
+        &'tenantctl;help;man'= {
         }
         &'tenantctl;help;help'= {
         }

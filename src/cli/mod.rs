@@ -16,6 +16,7 @@ pub mod deploy;
 pub mod destroy;
 pub mod list;
 pub mod logs;
+pub mod man;
 pub mod provision;
 pub mod render;
 pub mod status;
@@ -114,6 +115,9 @@ pub enum Command {
     Render(render::Args),
     /// Print a shell completion script
     Completions(completions::Args),
+    /// Print the man page (roff)
+    #[command(hide = true)]
+    Man(man::Args),
 }
 
 impl Command {
@@ -130,6 +134,7 @@ impl Command {
             Command::List(_) => "list",
             Command::Render(_) => "render",
             Command::Completions(_) => "completions",
+            Command::Man(_) => "man",
         }
     }
 }
@@ -148,7 +153,8 @@ impl Command {
             | Command::Status(_)
             | Command::List(_)
             | Command::Render(_)
-            | Command::Completions(_) => Access::Read,
+            | Command::Completions(_)
+            | Command::Man(_) => Access::Read,
         }
     }
 }
@@ -170,6 +176,7 @@ pub async fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<()> {
         Command::List(args) => list::run(ctx, args).await,
         Command::Render(args) => render::run(ctx, args).await,
         Command::Completions(args) => completions::run(ctx, args).await,
+        Command::Man(args) => man::run(ctx, args).await,
     }
 }
 

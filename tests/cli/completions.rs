@@ -68,3 +68,34 @@ fn unknown_shell_is_a_usage_error() {
     let output = TestEnv::empty().run(&["completions", "tcsh"]);
     assert_eq!(code(&output), 2);
 }
+
+/// The checked-in man page matches the CLI; regenerate it with
+/// `TENANTCTL_BLESS=1 cargo test --test cli completions`.
+#[test]
+fn checked_in_man_page_matches_the_cli() {
+    let env = TestEnv::empty();
+    let output = env.run(&["man"]);
+    assert_eq!(code(&output), 0);
+    let generated = stdout(&output);
+    assert!(generated.starts_with(".ie"), "not roff: {generated}");
+    for command in [
+        "provision",
+        "deploy",
+        "logs",
+        "status",
+        "list",
+        "\\-\\-role",
+    ] {
+        assert!(generated.contains(command), "man page lacks {command}");
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/tenantctl.1");
+    if std::env::var_os("TENANTCTL_BLESS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == generated,
+        "completions/tenantctl.1 differs from `tenantctl man`; regenerate with TENANTCTL_BLESS=1 cargo test --test cli completions"
+    );
+}
