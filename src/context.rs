@@ -49,6 +49,7 @@ pub mod vars {
     pub const GITHUB_ACTIONS: &str = "GITHUB_ACTIONS";
     pub const GITHUB_ACTOR: &str = "GITHUB_ACTOR";
     pub const GITHUB_STEP_SUMMARY: &str = "GITHUB_STEP_SUMMARY";
+    pub const GITHUB_OUTPUT: &str = "GITHUB_OUTPUT";
     pub const USER: &str = "USER";
 
     /// Every variable above, for [`super::Env::from_process`].
@@ -70,6 +71,7 @@ pub mod vars {
         GITHUB_ACTIONS,
         GITHUB_ACTOR,
         GITHUB_STEP_SUMMARY,
+        GITHUB_OUTPUT,
         USER,
     ];
 }
@@ -288,6 +290,8 @@ pub struct Context {
     pub github_actions: bool,
     /// GITHUB_STEP_SUMMARY, in GitHub Actions only: Markdown appended here shows on the run page.
     pub step_summary: Option<PathBuf>,
+    /// GITHUB_OUTPUT, in GitHub Actions only: `key=value` lines become the step's outputs.
+    pub step_outputs: Option<PathBuf>,
     pub cwd: PathBuf,
     /// Width of the stdout terminal, for tables; None when stdout is not a terminal.
     pub width: Option<u16>,
@@ -408,6 +412,10 @@ impl Context {
             step_summary: env
                 .flag(vars::GITHUB_ACTIONS)
                 .then(|| env.get(vars::GITHUB_STEP_SUMMARY).map(PathBuf::from))
+                .flatten(),
+            step_outputs: env
+                .flag(vars::GITHUB_ACTIONS)
+                .then(|| env.get(vars::GITHUB_OUTPUT).map(PathBuf::from))
                 .flatten(),
             cwd: env.cwd.clone(),
             width: env.width,
@@ -558,18 +566,33 @@ impl Context {
     /// Appends Markdown to the GitHub Actions step summary, when running there. A summary that
     /// cannot be written is a warning, not a failure: the command's result stands.
     pub fn append_step_summary(&self, markdown: &str) {
-        let Some(path) = &self.step_summary else {
+        if let Some(path) = &self.step_summary {
+            self.append_to(vars::GITHUB_STEP_SUMMARY, path, markdown);
+        }
+    }
+
+    /// Sets the GitHub Actions step's outputs (`steps.<id>.outputs.<key>`), in GITHUB_OUTPUT's
+    /// format: `key=value`, or a heredoc for a value with a line break.
+    pub fn set_step_outputs(&self, outputs: &[(&str, &str)]) {
+        let Some(path) = &self.step_outputs else {
             return;
         };
+        let text: String = outputs
+            .iter()
+            .map(|(key, value)| github_output_line(key, value))
+            .collect();
+        self.append_to(vars::GITHUB_OUTPUT, path, &text);
+    }
+
+    fn append_to(&self, variable: &str, path: &std::path::Path, text: &str) {
         let written = std::fs::OpenOptions::new()
             .append(true)
             .create(true)
             .open(path)
-            .and_then(|mut file| std::io::Write::write_all(&mut file, markdown.as_bytes()));
+            .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()));
         if let Err(e) = written {
             self.printer.warn(&format!(
-                "cannot append to {} ({}): {e}",
-                vars::GITHUB_STEP_SUMMARY,
+                "cannot append to {variable} ({}): {e}",
                 path.display()
             ));
         }
@@ -582,6 +605,19 @@ impl Context {
 }
 
 pub use tenantctl_core::shell::quote as shell_word;
+
+/// One GITHUB_OUTPUT entry. A value with a line break goes in a heredoc whose delimiter does
+/// not occur in it.
+fn github_output_line(key: &str, value: &str) -> String {
+    if !value.contains(['\n', '\r']) {
+        return format!("{key}={value}\n");
+    }
+    let mut delimiter = "TENANTCTL_EOF".to_string();
+    while value.contains(&delimiter) {
+        delimiter.push('_');
+    }
+    format!("{key}<<{delimiter}\n{value}\n{delimiter}\n")
+}
 
 /// Token files should be readable by their owner only.
 #[cfg(unix)]
@@ -717,6 +753,18 @@ mod tests {
         let ctx = Context::resolve(&cli.global, &e);
         assert_eq!(ctx.api_url, "http://env");
         assert_eq!(ctx.org_override.as_deref(), Some("env-org"));
+    }
+
+    #[test]
+    fn github_outputs_use_a_heredoc_for_multi_line_values() {
+        assert_eq!(
+            github_output_line("app", "tenant-acme"),
+            "app=tenant-acme\n"
+        );
+        assert_eq!(
+            github_output_line("note", "a\nTENANTCTL_EOF"),
+            "note<<TENANTCTL_EOF_\na\nTENANTCTL_EOF\nTENANTCTL_EOF_\n"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

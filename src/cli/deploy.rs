@@ -76,6 +76,15 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
             format_elapsed(started.elapsed())
         ),
     );
+    let hostname = format!("{}.fly.dev", report.app);
+    ctx.set_step_outputs(&[
+        ("tenant", &report.tenant),
+        ("app", &report.app),
+        ("hostname", &hostname),
+        ("machine_id", &report.machine_id),
+        ("image", &report.image),
+        ("previous_image", &report.previous_image),
+    ]);
     print_report(ctx, &report);
     Ok(())
 }

@@ -98,6 +98,18 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
         ),
     );
     ctx.append_step_summary(&summary_markdown(&report));
+    let hostname = format!("{}.fly.dev", report.app);
+    ctx.set_step_outputs(&[
+        ("tenant", &report.tenant),
+        ("app", &report.app),
+        ("hostname", &hostname),
+        (
+            "machine_id",
+            report.machine_id.as_deref().unwrap_or_default(),
+        ),
+        ("tier", &report.tier),
+        ("image", &report.image),
+    ]);
     print_report(ctx, &report);
     Ok(())
 }

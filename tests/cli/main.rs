@@ -6,6 +6,7 @@ mod completions;
 mod config;
 mod deploy;
 mod errors;
+mod github;
 mod harness;
 mod help;
 mod hostile;
