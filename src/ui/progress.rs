@@ -9,6 +9,7 @@ use std::io::Write;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use fly_api::types::SecretValue;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tenantctl_core::engine::{Reporter, StepEvent};
 
@@ -191,6 +192,14 @@ impl Progress {
 }
 
 impl Reporter for Progress {
+    /// Under GitHub Actions the runner hides a masked value everywhere in the job's log, so a
+    /// hook that echoes its environment cannot leak it.
+    fn secret(&self, value: &SecretValue) {
+        if self.mode == ProgressMode::GithubActions && !value.expose().is_empty() {
+            self.raw_line(&format!("::add-mask::{}", value.expose()));
+        }
+    }
+
     fn step(&self, subject: &str, step: &str, event: StepEvent) {
         match &event {
             StepEvent::Started { title } => self.started(subject, step, title),

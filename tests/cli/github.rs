@@ -48,3 +48,39 @@ fn provision_and_deploy_set_the_step_outputs() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert!(!file.exists());
 }
+
+#[test]
+fn generated_secrets_are_masked_before_they_are_sent() {
+    let sim = Sim::start();
+    let env = sim.env().var("GITHUB_ACTIONS", "true");
+    let output = env.run(&["provision", "acme", "--tier", "starter"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let err = stderr(&output);
+    let lines: Vec<&str> = err.lines().collect();
+    let masks: Vec<(usize, &str)> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| l.strip_prefix("::add-mask::").map(|v| (i, v)))
+        .collect();
+    assert_eq!(masks.len(), 2, "{err}");
+    let secrets_done = lines
+        .iter()
+        .position(|l| l.contains("done   secrets"))
+        .expect("secrets step line");
+    assert!(masks.iter().all(|(i, _)| *i < secrets_done), "{err}");
+
+    // The masked values are the ones the machine has.
+    let client = sim.client();
+    let machines = sim
+        .block_on(client.list_machines("tenant-acme", &Default::default()))
+        .expect("machines");
+    let request = fly_api::types::ExecRequest::new(["printenv", "DATABASE_PASSWORD"]);
+    let seen = sim
+        .block_on(client.exec("tenant-acme", &machines[0].id, &request))
+        .expect("exec");
+    let password = seen.stdout.trim();
+    assert_eq!(password.len(), 64);
+    assert!(masks.iter().any(|(_, v)| *v == password), "{err}");
+    // Masked, and nowhere else in the output.
+    assert_eq!(err.matches(password).count(), 1, "{err}");
+}

@@ -28,6 +28,13 @@ pub enum StepEvent {
 /// concurrently running steps, of one subject or of many.
 pub trait Reporter: Send + Sync {
     fn step(&self, subject: &str, step: &str, event: StepEvent);
+
+    /// A secret value was generated and is about to be sent. A reporter whose log hides
+    /// registered values (GitHub Actions' `::add-mask::`) registers it here; the default
+    /// ignores it. It must never be shown.
+    fn secret(&self, value: &fly_api::types::SecretValue) {
+        let _ = value;
+    }
 }
 
 /// Discards every event; for callers that want no progress.

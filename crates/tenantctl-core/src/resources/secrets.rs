@@ -38,16 +38,19 @@ pub async fn missing(
         .collect())
 }
 
-/// Sets a fresh random value for each of `names`.
+/// Sets a fresh random value for each of `names`. `generated` sees each value before it is
+/// sent, so a log that might echo it can hide it first.
 pub async fn set_generated(
     client: &FlyClient,
     app: &str,
     names: &[&'static str],
+    generated: &(dyn Fn(&SecretValue) + Send + Sync),
 ) -> Result<Written, OpError> {
     let values: BTreeMap<String, SecretValue> = names
         .iter()
         .map(|name| ((*name).to_string(), generate()))
         .collect();
+    values.values().for_each(generated);
     let written = client
         .set_secrets(app, &values)
         .await

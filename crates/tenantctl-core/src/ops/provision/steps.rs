@@ -89,7 +89,8 @@ impl Provision<'_> {
 
     pub(super) async fn apply_secrets(&self, missing: Vec<&'static str>) -> Done<Written> {
         let (client, name) = self.client_app();
-        let written = secrets::set_generated(client, name, &missing).await?;
+        let reveal = |value: &fly_api::types::SecretValue| self.reporter.secret(value);
+        let written = secrets::set_generated(client, name, &missing, &reveal).await?;
         Ok(Applied::new(
             written,
             format!("generated {} (values not shown)", missing.join(", ")),
