@@ -4,7 +4,7 @@
 //! Operations in tenantctl-core report through its `engine::Reporter` trait; [`Progress`]
 //! implements it in the mode the Context chose once from the terminal facts.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -42,6 +42,9 @@ pub struct Progress {
     multi: Option<MultiProgress>,
     steps: Mutex<HashMap<Key, Step>>,
     sink: Mutex<Box<dyn Write + Send>>,
+    /// GitHub Actions: each tenant's lines, printed as one `::group::` when it finishes, so
+    /// concurrent steps of many tenants do not interleave in the log.
+    groups: Mutex<BTreeMap<String, Vec<String>>>,
 }
 
 impl Progress {
@@ -59,6 +62,7 @@ impl Progress {
             multi,
             steps: Mutex::new(HashMap::new()),
             sink: Mutex::new(sink),
+            groups: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -157,11 +161,12 @@ impl Progress {
         self.line(subject, &text);
         if let (ProgressMode::GithubActions, StepEvent::Failed { message, .. }) = (self.mode, event)
         {
-            self.raw_line(&format!(
+            let annotation = format!(
                 "::error title={}::{}",
                 escape_property(&label),
                 escape_data(&format!("{subject}: {message}"))
-            ));
+            );
+            self.subject_line(subject, annotation);
         }
     }
 
@@ -178,7 +183,36 @@ impl Progress {
     /// A step's line in plain and GitHub Actions modes, prefixed with its subject so the lines
     /// of tenants running at once can be told apart; nothing otherwise.
     fn line(&self, subject: &str, text: &str) {
-        self.raw_line(&format!("[{subject}] {text}"));
+        self.subject_line(subject, format!("[{subject}] {text}"));
+    }
+
+    /// A line of one subject: held for its group under GitHub Actions, written otherwise.
+    fn subject_line(&self, subject: &str, text: String) {
+        if self.mode != ProgressMode::GithubActions {
+            self.raw_line(&text);
+            return;
+        }
+        if let Ok(mut groups) = self.groups.lock() {
+            groups.entry(subject.to_string()).or_default().push(text);
+        }
+    }
+
+    /// Writes a subject's held lines as one group.
+    fn flush_group(&self, subject: &str) {
+        let lines = self
+            .groups
+            .lock()
+            .ok()
+            .and_then(|mut groups| groups.remove(subject))
+            .unwrap_or_default();
+        if lines.is_empty() {
+            return;
+        }
+        self.raw_line(&format!("::group::tenant {subject}"));
+        for line in &lines {
+            self.raw_line(line);
+        }
+        self.raw_line("::endgroup::");
     }
 
     fn raw_line(&self, text: &str) {
@@ -200,6 +234,10 @@ impl Reporter for Progress {
         }
     }
 
+    fn finished(&self, subject: &str) {
+        self.flush_group(subject);
+    }
+
     fn step(&self, subject: &str, step: &str, event: StepEvent) {
         match &event {
             StepEvent::Started { title } => self.started(subject, step, title),
@@ -211,6 +249,20 @@ impl Reporter for Progress {
             | StepEvent::Undone { .. } => {
                 self.finished(subject, step, &event);
             }
+        }
+    }
+}
+
+impl Drop for Progress {
+    /// A run stopped early (Ctrl-C) still shows what its tenants did.
+    fn drop(&mut self) {
+        let subjects: Vec<String> = self
+            .groups
+            .lock()
+            .map(|groups| groups.keys().cloned().collect())
+            .unwrap_or_default();
+        for subject in subjects {
+            self.flush_group(&subject);
         }
     }
 }
@@ -290,6 +342,7 @@ mod tests {
             },
         );
         progress.message("note");
+        Reporter::finished(&progress, "acme");
         let bytes = sink.0.lock().unwrap().clone();
         String::from_utf8(bytes).unwrap()
     }
@@ -348,6 +401,25 @@ mod tests {
             text.contains("[globex] done   machine: create machine g (0.1s)"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn github_actions_mode_groups_each_tenants_lines() {
+        let text = run(ProgressMode::GithubActions);
+        let lines: Vec<&str> = text.lines().collect();
+        let open = lines.iter().position(|l| *l == "::group::tenant acme");
+        let close = lines.iter().position(|l| *l == "::endgroup::");
+        let (Some(open), Some(close)) = (open, close) else {
+            panic!("no group:\n{text}");
+        };
+        assert!(open < close, "{text}");
+        assert!(
+            lines[open + 1..close]
+                .iter()
+                .all(|l| l.starts_with("[acme]") || l.starts_with("::error")),
+            "{text}"
+        );
+        assert!(lines[open + 1..close].len() >= 7, "{text}");
     }
 
     #[test]

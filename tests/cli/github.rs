@@ -68,6 +68,13 @@ fn generated_secrets_are_masked_before_they_are_sent() {
         .position(|l| l.contains("done   secrets"))
         .expect("secrets step line");
     assert!(masks.iter().all(|(i, _)| *i < secrets_done), "{err}");
+    // The tenant's step lines come as one group.
+    let open = lines.iter().position(|l| *l == "::group::tenant acme");
+    let close = lines.iter().position(|l| *l == "::endgroup::");
+    assert!(
+        matches!((open, close), (Some(o), Some(c)) if o < secrets_done && secrets_done < c),
+        "{err}"
+    );
 
     // The masked values are the ones the machine has.
     let client = sim.client();

@@ -35,6 +35,11 @@ pub trait Reporter: Send + Sync {
     fn secret(&self, value: &fly_api::types::SecretValue) {
         let _ = value;
     }
+
+    /// A run of `subject` ended (done or failed): no more events for it from that run.
+    fn finished(&self, subject: &str) {
+        let _ = subject;
+    }
 }
 
 /// Discards every event; for callers that want no progress.

@@ -139,7 +139,9 @@ pub async fn run<E: std::fmt::Display + Send>(
     options: RunOptions,
     reporter: &dyn Reporter,
 ) -> Result<Outcomes, RunError<E>> {
-    execute(graph, Mode::Run, options, Some(reporter)).await
+    let result = execute(graph, Mode::Run, options, Some(reporter)).await;
+    reporter.finished(&graph.subject);
+    result
 }
 
 async fn execute<E: std::fmt::Display + Send>(
