@@ -600,7 +600,7 @@ impl Context {
 
     /// A progress display in the mode resolved for this run.
     pub fn progress(&self) -> Progress {
-        Progress::new(self.progress_mode)
+        Progress::new(self.progress_mode).with_masks(self.github_actions)
     }
 }
 

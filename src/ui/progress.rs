@@ -45,6 +45,8 @@ pub struct Progress {
     /// GitHub Actions: each tenant's lines, printed as one `::group::` when it finishes, so
     /// concurrent steps of many tenants do not interleave in the log.
     groups: Mutex<BTreeMap<String, Vec<String>>>,
+    /// Register generated secrets with `::add-mask::` (GitHub Actions, also with `-q`).
+    masks: bool,
 }
 
 impl Progress {
@@ -63,11 +65,20 @@ impl Progress {
             steps: Mutex::new(HashMap::new()),
             sink: Mutex::new(sink),
             groups: Mutex::new(BTreeMap::new()),
+            masks: mode == ProgressMode::GithubActions,
         }
     }
 
     pub fn mode(&self) -> ProgressMode {
         self.mode
+    }
+
+    /// Masks secrets even when progress itself is hidden: under GitHub Actions a hook's output
+    /// can reach the log through an error message whatever the verbosity.
+    #[must_use]
+    pub fn with_masks(mut self, masks: bool) -> Progress {
+        self.masks = self.masks || masks;
+        self
     }
 
     fn started(&self, subject: &str, id: &str, title: &str) {
@@ -229,8 +240,11 @@ impl Reporter for Progress {
     /// Under GitHub Actions the runner hides a masked value everywhere in the job's log, so a
     /// hook that echoes its environment cannot leak it.
     fn secret(&self, value: &SecretValue) {
-        if self.mode == ProgressMode::GithubActions && !value.expose().is_empty() {
-            self.raw_line(&format!("::add-mask::{}", value.expose()));
+        if self.masks
+            && !value.expose().is_empty()
+            && let Ok(mut sink) = self.sink.lock()
+        {
+            let _ = writeln!(sink, "::add-mask::{}", value.expose());
         }
     }
 

@@ -90,4 +90,14 @@ fn generated_secrets_are_masked_before_they_are_sent() {
     assert!(masks.iter().any(|(_, v)| *v == password), "{err}");
     // Masked, and nowhere else in the output.
     assert_eq!(err.matches(password).count(), 1, "{err}");
+
+    // -q hides progress, not the masks.
+    let output = env.run(&["-q", "provision", "globex", "--tier", "starter"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output).matches("::add-mask::").count(),
+        2,
+        "{}",
+        stderr(&output)
+    );
 }
