@@ -30,7 +30,6 @@ pub enum Access {
 /// What commands talk to: Fly's Machines API, or with --local an emulator running in-process.
 pub struct Connection {
     pub client: FlyClient,
-    pub access: Access,
     /// Alive as long as the connection; its state persists in [`LOCAL_STATE_DIR`].
     local: Option<flysim::Handle>,
 }
@@ -101,8 +100,7 @@ impl Context {
     }
 
     async fn connect_for(&self, access: Access) -> anyhow::Result<Connection> {
-        let mut connection = self.connect().await?;
-        connection.access = access;
+        let connection = self.connect().await?;
         tracing::debug!(?access, local = connection.is_local(), "connected");
         Ok(connection)
     }
@@ -134,7 +132,6 @@ impl Context {
         let client = FlyClient::new(config).map_err(|e| self.client_setup_error(&e))?;
         Ok(Connection {
             client,
-            access: Access::Write,
             local: None,
         })
     }
@@ -196,7 +193,6 @@ impl Context {
         tracing::info!(state_dir = %state_dir.display(), url = %handle.base_url(), "local emulator started");
         Ok(Connection {
             client,
-            access: Access::Write,
             local: Some(handle),
         })
     }

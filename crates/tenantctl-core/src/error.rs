@@ -108,7 +108,6 @@ struct Inner {
     operation: Option<String>,
     resume: Option<Resume>,
     suggestion: Option<Suggestion>,
-    transient: bool,
 }
 
 impl fmt::Display for OpError {
@@ -140,7 +139,6 @@ impl OpError {
                 operation: None,
                 resume: None,
                 suggestion: None,
-                transient: false,
             }),
         }
     }
@@ -179,7 +177,6 @@ impl OpError {
             op.inner.suggestion = Some(Suggestion::Region(None));
         }
         if error.is_transient() {
-            op.inner.transient = true;
             op.inner.hint = Some("the Fly API failed temporarily; try again".into());
         }
         op
@@ -251,11 +248,6 @@ impl OpError {
     /// The input to change, if one would help.
     pub fn suggestion(&self) -> Option<&Suggestion> {
         self.inner.suggestion.as_ref()
-    }
-
-    /// The failure was a temporary one of the API; trying again may work.
-    pub fn is_transient(&self) -> bool {
-        self.inner.transient
     }
 }
 

@@ -16,5 +16,5 @@ pub mod sim;
 pub use config::{HEALTH_CHECKS, IMAGE, SEED_HOOK, cli_config, config_text};
 pub use faults::{STEP_FAULTS, answer, fault};
 pub use reporter::Recorder;
-pub use requests::{count, only_reads, show};
+pub use requests::{count, show};
 pub use sim::{BlockingSim, client_for, spawn};

@@ -8,12 +8,6 @@ use tenantctl_core::engine::{Reporter, StepEvent};
 #[derive(Default)]
 pub struct Recorder(pub Mutex<Vec<String>>);
 
-impl Recorder {
-    pub fn events(&self) -> Vec<String> {
-        self.0.lock().map(|e| e.clone()).unwrap_or_default()
-    }
-}
-
 impl Reporter for Recorder {
     fn step(&self, subject: &str, step: &str, event: StepEvent) {
         if let Ok(mut events) = self.0.lock() {

@@ -18,8 +18,3 @@ pub fn count(log: &[RequestRecord], method: &str, path_suffix: &str, ok_only: bo
         .filter(|r| !ok_only || (200..300).contains(&r.status))
         .count()
 }
-
-/// Every request was a read.
-pub fn only_reads(log: &[RequestRecord]) -> bool {
-    log.iter().all(|r| r.method == "GET")
-}

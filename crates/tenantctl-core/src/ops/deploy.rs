@@ -20,13 +20,13 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::engine::{
-    self, Applied, Graph, Observation, Reporter, RunError, RunOptions, Step, StepEvent, StepState,
+    self, Applied, Graph, Observation, Reporter, RunError, RunOptions, Step, StepEvent,
 };
 use crate::error::{OpError, Resume};
 use crate::resources::{app, health, machine};
 use crate::tenant::{AppName, TenantId};
 
-use super::provision::{StepReport, StepStatus};
+use super::provision::StepReport;
 
 /// What to deploy where.
 #[derive(Debug, Clone)]
@@ -143,23 +143,7 @@ pub async fn deploy(
         previous_image: result.previous.image.clone().unwrap_or_default(),
         image: opts.image.clone(),
         changed: outcomes.changed(),
-        steps: outcomes
-            .steps
-            .iter()
-            .map(|record| StepReport {
-                name: record.name.to_string(),
-                title: record.title.clone(),
-                needs: record.needs.iter().map(|n| n.to_string()).collect(),
-                calls: record.calls.clone(),
-                status: match record.state {
-                    StepState::Changed => StepStatus::Done,
-                    StepState::Satisfied => StepStatus::Skipped,
-                    _ => StepStatus::Planned,
-                },
-                detail: record.detail.clone(),
-                elapsed: record.elapsed,
-            })
-            .collect(),
+        steps: outcomes.steps.iter().map(StepReport::from).collect(),
     })
 }
 
@@ -232,13 +216,13 @@ impl Deploy<'_> {
     }
 
     async fn observe_machine(&self) -> Result<Observation<Deployed, Machine>, OpError> {
-        let org = &self.opts.config.org;
-        if app::find(self.client, &self.app, org).await?.is_none() {
-            return Err(OpError::not_found(format!(
-                "tenant `{}` not found: app `{}` does not exist in org `{org}`",
-                self.opts.tenant, self.app
-            )));
-        }
+        app::require(
+            self.client,
+            &self.opts.tenant,
+            &self.app,
+            &self.opts.config.org,
+        )
+        .await?;
         let Some(found) = machine::find(self.client, &self.app, &self.opts.tenant).await? else {
             return Err(OpError::failed(format!(
                 "tenant `{}` has no machine; provision it first",
@@ -267,32 +251,21 @@ impl Deploy<'_> {
 
     /// Sends `config` to the machine under its lease and waits for it to start.
     async fn replace_config(&self, id: &str, config: MachineConfig) -> Result<Machine, OpError> {
-        let note = self.note("machine");
         let input = LaunchMachineInput {
             config,
             ..LaunchMachineInput::default()
         };
-        let guard = machine::lease(self.client, &self.app, id, &self.lease).await?;
-        let updated = self
-            .client
-            .update_machine(&self.app, id, &input, Some(guard.nonce()))
-            .await
-            .map_err(|e| OpError::api(format!("update machine {id}"), e));
-        let started = match &updated {
-            Ok(_) => {
-                machine::wait_started(self.client, &self.app, id, self.opts.start_timeout, &note)
-                    .await
-            }
-            Err(_) => Ok(()),
-        };
-        if let Err(e) = guard.release().await {
-            note(format!(
-                "could not release the lease of machine {id} ({e}); it expires on its own"
-            ));
-        }
-        let updated = updated?;
-        started?;
-        Ok(updated)
+        let note = self.note("machine");
+        machine::update_under_lease(
+            self.client,
+            &self.app,
+            id,
+            &input,
+            &self.lease,
+            Some(self.opts.start_timeout),
+            &note,
+        )
+        .await
     }
 
     async fn apply_machine(&self, found: Machine) -> Result<Applied<Deployed>, OpError> {

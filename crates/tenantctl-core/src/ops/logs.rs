@@ -85,12 +85,7 @@ pub async fn logs(
 ) -> Result<usize, OpError> {
     let tenant = TenantId::parse(&opts.tenant)?;
     let app = AppName::for_tenant(&opts.config.app_name_pattern, &tenant)?.to_string();
-    let org = &opts.config.org;
-    if app::find(client, &app, org).await?.is_none() {
-        return Err(OpError::not_found(format!(
-            "tenant `{tenant}` not found: app `{app}` does not exist in org `{org}`"
-        )));
-    }
+    app::require(client, tenant.as_str(), &app, &opts.config.org).await?;
     let cutoff = opts
         .since
         .and_then(|since| OffsetDateTime::now_utc().checked_sub(since.try_into().ok()?));

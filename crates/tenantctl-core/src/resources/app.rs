@@ -31,6 +31,21 @@ pub async fn find(client: &FlyClient, app: &str, org: &str) -> Result<Option<App
     Ok(Some(existing))
 }
 
+/// The tenant's app, which must exist: an operation on a tenant that is not there is a
+/// not-found error naming the tenant, the app and the org.
+pub async fn require(
+    client: &FlyClient,
+    tenant: &str,
+    app: &str,
+    org: &str,
+) -> Result<App, OpError> {
+    find(client, app, org).await?.ok_or_else(|| {
+        OpError::not_found(format!(
+            "tenant `{tenant}` not found: app `{app}` does not exist in org `{org}`"
+        ))
+    })
+}
+
 /// Creates the app on its own private network, once.
 pub async fn create(
     client: &FlyClient,

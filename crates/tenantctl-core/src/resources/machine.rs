@@ -89,17 +89,27 @@ pub async fn lease(
     })
 }
 
-/// Releases a lease; a release that fails leaves the lease to expire after its short TTL.
-async fn release(guard: LeaseGuard, note: Note<'_>) {
-    let id = guard.machine_id().to_string();
+/// Runs `work` with the machine's lease held, passing it the nonce; the lease is released on
+/// every path (a release that fails leaves it to expire after its short TTL).
+pub async fn under_lease<T>(
+    client: &FlyClient,
+    app: &str,
+    id: &str,
+    options: &LeaseOptions,
+    note: Note<'_>,
+    work: impl AsyncFnOnce(&str) -> Result<T, OpError>,
+) -> Result<T, OpError> {
+    let guard = lease(client, app, id, options).await?;
+    let result = work(guard.nonce()).await;
     if let Err(e) = guard.release().await {
         note(format!(
             "could not release the lease of machine {id} ({e}); it expires on its own"
         ));
     }
+    result
 }
 
-/// Starts a stopped machine while holding its lease; the lease is released on every path.
+/// Starts a stopped machine while holding its lease.
 pub async fn start_under_lease(
     client: &FlyClient,
     app: &str,
@@ -107,27 +117,36 @@ pub async fn start_under_lease(
     options: &LeaseOptions,
     note: Note<'_>,
 ) -> Result<(), OpError> {
-    let guard = lease(client, app, id, options).await?;
-    let started = client.start_machine(app, id, Some(guard.nonce())).await;
-    release(guard, note).await;
-    started
-        .map(drop)
-        .map_err(|e| OpError::api(format!("start machine {id}"), e))
+    under_lease(client, app, id, options, note, async |nonce| {
+        client
+            .start_machine(app, id, Some(nonce))
+            .await
+            .map(drop)
+            .map_err(|e| OpError::api(format!("start machine {id}"), e))
+    })
+    .await
 }
 
-/// Replaces the machine's config while holding its lease; the lease is released on every path.
+/// Replaces the machine's config while holding its lease; with `wait_started`, the lease is
+/// kept until the machine has started on the new config (or that time has passed).
 pub async fn update_under_lease(
     client: &FlyClient,
     app: &str,
     id: &str,
     input: &LaunchMachineInput,
     options: &LeaseOptions,
+    wait: Option<Duration>,
     note: Note<'_>,
 ) -> Result<Machine, OpError> {
-    let guard = lease(client, app, id, options).await?;
-    let updated = client
-        .update_machine(app, id, input, Some(guard.nonce()))
-        .await;
-    release(guard, note).await;
-    updated.map_err(|e| OpError::api(format!("update machine {id}"), e))
+    under_lease(client, app, id, options, note, async |nonce| {
+        let updated = client
+            .update_machine(app, id, input, Some(nonce))
+            .await
+            .map_err(|e| OpError::api(format!("update machine {id}"), e))?;
+        if let Some(timeout) = wait {
+            wait_started(client, app, id, timeout, note).await?;
+        }
+        Ok(updated)
+    })
+    .await
 }

@@ -22,9 +22,6 @@ use crate::error::OpError;
 /// as progress of the step that called it.
 pub type Note<'a> = &'a (dyn Fn(String) + Send + Sync);
 
-/// A note sink that drops every note.
-pub fn no_notes(_: String) {}
-
 /// Creates something exactly once even when a create's outcome is unknown (a timeout after
 /// sending, 500, 504, 408): such a create is never blindly repeated; `look_up` is asked
 /// whether it happened, and only when it did not is the create sent once more.
@@ -70,6 +67,8 @@ mod tests {
 
     use super::*;
     use crate::error::tests::api;
+
+    fn no_notes(_: String) {}
 
     fn ambiguous() -> ApiError {
         ApiError::Ambiguous {

@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::desired::{DesiredTenant, TenantRequest};
-use crate::engine::{self, Reporter, RunError, RunOptions, StepState};
+use crate::engine::{self, Reporter, RunError, RunOptions, StepRecord, StepState};
 use crate::error::{OpError, Resume};
 use crate::template::TemplateSet;
 
@@ -146,6 +146,24 @@ pub struct StepReport {
     pub elapsed: Option<Duration>,
 }
 
+impl From<&StepRecord> for StepReport {
+    fn from(record: &StepRecord) -> Self {
+        StepReport {
+            name: record.name.to_string(),
+            title: record.title.clone(),
+            needs: record.needs.iter().map(|n| n.to_string()).collect(),
+            calls: record.calls.clone(),
+            status: match record.state {
+                StepState::Changed => StepStatus::Done,
+                StepState::Satisfied => StepStatus::Skipped,
+                _ => StepStatus::Planned,
+            },
+            detail: record.detail.clone(),
+            elapsed: record.elapsed,
+        }
+    }
+}
+
 /// The result of [`provision`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProvisionReport {
@@ -198,23 +216,7 @@ pub async fn provision(
             .with_resume(opts.resume()),
         internal @ RunError::Internal { .. } => OpError::failed(internal.to_string()),
     })?;
-    let steps = outcomes
-        .steps
-        .iter()
-        .map(|record| StepReport {
-            name: record.name.to_string(),
-            title: record.title.clone(),
-            needs: record.needs.iter().map(|n| n.to_string()).collect(),
-            calls: record.calls.clone(),
-            status: match record.state {
-                StepState::Changed => StepStatus::Done,
-                StepState::Satisfied => StepStatus::Skipped,
-                _ => StepStatus::Planned,
-            },
-            detail: record.detail.clone(),
-            elapsed: record.elapsed,
-        })
-        .collect();
+    let steps = outcomes.steps.iter().map(StepReport::from).collect();
     let app = outcomes.get(handles.app);
     Ok(ProvisionReport {
         tenant: desired.tenant.clone(),
