@@ -36,6 +36,7 @@ mod auth;
 pub mod error;
 mod exec;
 pub mod faults;
+mod inspect;
 mod lifecycle;
 mod logs;
 pub mod profile;
@@ -223,6 +224,12 @@ impl Handle {
     /// Remove every targeted fault and delay.
     pub fn clear_faults(&self) {
         self.sim.faults.clear();
+    }
+    /// Everything of `app` still in the state (rows, data on disk) and anything orphaned, one
+    /// line each; empty when the app is wholly gone. For tests of deletion.
+    pub fn leftovers_of(&self, app: &str) -> Vec<String> {
+        inspect::leftovers(&self.sim, app)
+            .unwrap_or_else(|e| vec![format!("state unreadable: {}", e.message)])
     }
     /// Stop serving and wait for the server task to end.
     pub async fn shutdown(mut self) {

@@ -1,4 +1,4 @@
-//! Apps: create, get, list by org, delete.
+//! Apps: create, get, list by org, delete (with everything in the app, as on Fly).
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery};
@@ -187,16 +187,11 @@ pub async fn delete(
     Path(name): Path<String>,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Response> {
-    let q = Query::parse(q.as_deref());
-    let force = q.flag("force")?;
+    // Fly's DeleteApp takes no parameters and removes the app with everything in it, data
+    // included. `force` is accepted (older clients send it) and changes nothing.
+    let _ = Query::parse(q.as_deref()).flag("force")?;
     let volume_ids = sim.store.tx(|tx| {
         scope.app_access(tx, &name, "apps:delete", true)?;
-        let (machines, volumes) = counts(tx, &name)?;
-        if (machines > 0 || volumes > 0) && !force {
-            return Err(ApiError::precondition(format!(
-                "app {name} still has {machines} machine(s) and {volumes} volume(s); destroy them first or pass force=true"
-            )));
-        }
         let mut stmt = tx.prepare_cached("SELECT id FROM volumes WHERE app = ?1")?;
         let vols = stmt
             .query_map([&name], |r| r.get::<_, String>(0))?

@@ -130,9 +130,12 @@ async fn delete_empty_app() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn delete_refused_while_holding_resources_unless_forced() {
+async fn delete_removes_the_app_with_everything_in_it_as_fly_does() {
+    // Fly's DeleteApp has no parameters and answers 202 with the machines, volumes (and their
+    // data), IPs, certificates and secrets gone. A refusal here would let tests of tenantctl
+    // believe data is safe where one call on Fly wipes it.
     let sim = Sim::start().await;
-    let name = sim.new_app("delres").await;
+    let name = sim.new_app("delall").await;
     let vol = sim.create_volume(&name, "data", "ord").await;
     let m = sim
         .started_machine(
@@ -140,32 +143,53 @@ async fn delete_refused_while_holding_resources_unless_forced() {
             json!({"image": IMAGE, "mounts": [{"volume": vol["id"], "path": "/data"}]}),
         )
         .await;
+    let id = str_of(&m, "id");
+    sim.sh(&name, &id, "echo precious > /data/db.sqlite").await;
+    sim.post(&format!(
+        "/v1/apps/{name}/volumes/{}/snapshots",
+        str_of(&vol, "id")
+    ))
+    .send()
+    .await
+    .expect(200);
+    sim.set_secret(&name, "DB_PASSWORD", "hunter2").await;
+    sim.post(&format!("/v1/apps/{name}/ip_assignments"))
+        .json(json!({"type": "shared_v4"}))
+        .send()
+        .await
+        .expect_ok();
+    sim.post(&format!("/v1/apps/{name}/certificates/acme"))
+        .json(json!({"hostname": format!("{name}.example.com")}))
+        .send()
+        .await
+        .expect_ok();
+    assert!(!sim.h().leftovers_of(&name).is_empty());
 
     sim.delete(&format!("/v1/apps/{name}"))
         .send()
         .await
-        .expect_client_error();
-    // Nothing was deleted by the refused call.
-    sim.get(&format!("/v1/apps/{name}"))
-        .send()
-        .await
-        .expect(200);
-    sim.machine(&name, &str_of(&m, "id")).await;
-
-    sim.delete(&format!("/v1/apps/{name}?force=true"))
-        .send()
-        .await
         .expect(202);
-    sim.get(&format!("/v1/apps/{name}"))
-        .send()
-        .await
-        .expect_error(404);
-    sim.get(&format!("/v1/apps/{name}/machines"))
+    assert_eq!(
+        sim.h().leftovers_of(&name),
+        Vec::<String>::new(),
+        "nothing of the app is left"
+    );
+    for path in [
+        format!("/v1/apps/{name}"),
+        format!("/v1/apps/{name}/machines"),
+        format!("/v1/apps/{name}/machines/{id}"),
+        format!("/v1/apps/{name}/volumes/{}", str_of(&vol, "id")),
+    ] {
+        sim.get(&path).send().await.expect_error(404);
+    }
+    // A second delete finds nothing.
+    sim.delete(&format!("/v1/apps/{name}"))
         .send()
         .await
         .expect_error(404);
 
-    // The name can be reused, and the new app starts empty.
+    // The name can be reused, and the new app starts empty. `force` is accepted and changes
+    // nothing.
     sim.create_app(&name).await;
     sim.set_secret(&name, "X", "y").await;
     sim.create_volume(&name, "data", "ord").await;
@@ -173,6 +197,7 @@ async fn delete_refused_while_holding_resources_unless_forced() {
         .send()
         .await
         .expect(202);
+    assert_eq!(sim.h().leftovers_of(&name), Vec::<String>::new());
     sim.create_app(&name).await;
     for (path, key) in [
         ("machines", None),
