@@ -255,12 +255,16 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__destroy)
-            opts="-o -v -q -y -h -V --force-protected --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --confirm --force-protected --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --confirm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

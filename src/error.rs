@@ -116,7 +116,7 @@ impl CliError {
             Exit::Failed,
             format!("`tenantctl {command}` is not available in this version yet"),
         )
-        .with_hint("this version has render, provision, deploy (one tenant), logs, status and list; see `tenantctl --help`")
+        .with_hint("this version has render, provision, deploy (one tenant), destroy, logs, status and list; see `tenantctl --help`")
     }
 }
 

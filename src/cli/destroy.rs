@@ -1,21 +1,195 @@
-//! `tenantctl destroy`: remove a tenant's app, machines and volumes.
+//! `tenantctl destroy`: delete a tenant with everything in it, after listing what goes and
+//! a typed confirmation.
+//!
+//! In a terminal the operator types the tenant id; a broad `--yes` alone is not consent
+//! enough. Unattended, `--yes --confirm <tenant>` repeats the id. A protected tier needs
+//! `--force-protected`. `--dry-run` lists and plans without asking or deleting.
 
+use std::time::Instant;
+
+use tenantctl_core::ops::destroy::{self, DestroyOptions, DestroyReport, Inventory};
 use tenantctl_core::tenant::TenantId;
 
-use crate::context::Context;
-use crate::error::CliError;
+use crate::cli::provision::{step_documents, step_rows};
+use crate::cli::status::target_suffix;
+use crate::context::{Context, OutputFormat};
+use crate::error::{CliError, from_op};
+use crate::frame::Access;
+use crate::output::{DestroyDocument, DestroyedResources, SCHEMA_VERSION};
+use crate::ui::progress::format_elapsed;
+use crate::ui::prompt::{Interactivity, PromptError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Tenant id; asked to be typed again unless --yes is given
+    /// Tenant id to destroy
     pub tenant: String,
+    /// The tenant id again: with --yes, confirms without a prompt (for scripts and CI)
+    #[arg(long, value_name = "TENANT")]
+    pub confirm: Option<String>,
     /// Also destroy a tenant whose tier is protected
     #[arg(long)]
     pub force_protected: bool,
 }
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
-    let _ = ctx;
-    TenantId::parse(&args.tenant)?;
-    Err(CliError::not_available("destroy").into())
+    let tenant = TenantId::parse(&args.tenant)?.to_string();
+    if let Some(confirm) = args.confirm.as_deref().filter(|c| *c != tenant) {
+        return Err(CliError::usage(format!(
+            "--confirm `{}` does not match the tenant `{tenant}`; nothing was deleted",
+            confirm.escape_debug()
+        ))
+        .with_hint(format!("pass --confirm {tenant} to destroy `{tenant}`"))
+        .into());
+    }
+    let config = ctx.config()?;
+    let options = DestroyOptions {
+        force_protected: args.force_protected,
+        dry_run: ctx.dry_run,
+        ..DestroyOptions::new(config, &tenant)
+    };
+    let confirmed = args.confirm.is_some() && ctx.assume_yes;
+    let started = Instant::now();
+    let report = ctx
+        .connected(access(ctx), async |connection| {
+            let client = &connection.client;
+            let op_error = |e| anyhow::Error::new(from_op(&e, &target_suffix(ctx)));
+            let inventory = destroy::inventory(client, &options)
+                .await
+                .map_err(op_error)?;
+            let prompting = !ctx.dry_run && !confirmed;
+            list(ctx, &inventory, prompting);
+            if ctx.dry_run {
+                if inventory.protected && !options.force_protected {
+                    ctx.printer
+                        .warn("the tier is protected: the real destroy needs --force-protected");
+                }
+            } else {
+                destroy::check_protected(&inventory, options.force_protected).map_err(op_error)?;
+            }
+            if prompting {
+                confirm(ctx, &tenant).await?;
+            }
+            let progress = ctx.progress();
+            let result = destroy::destroy(client, &options, inventory, &progress).await;
+            drop(progress);
+            result.map_err(op_error)
+        })
+        .await?;
+    if !report.dry_run {
+        ctx.printer.status(
+            "Destroyed",
+            &format!(
+                "tenant {} (app {}) in {}",
+                report.tenant,
+                report.app,
+                format_elapsed(started.elapsed())
+            ),
+        );
+        ctx.set_step_outputs(&[("tenant", &report.tenant), ("app", &report.app)]);
+    }
+    print_report(ctx, &report);
+    Ok(())
+}
+
+fn access(ctx: &Context) -> Access {
+    if ctx.dry_run {
+        Access::Read
+    } else {
+        Access::Write
+    }
+}
+
+/// What will be deleted, on stderr, before anything is.
+fn list(ctx: &Context, inventory: &Inventory, prompting: bool) {
+    let tier = inventory
+        .tier
+        .as_deref()
+        .unwrap_or("unknown: no machine left");
+    let protected = if inventory.protected {
+        ", protected"
+    } else {
+        ""
+    };
+    let verb = match (ctx.dry_run, prompting) {
+        (true, _) => "Would delete",
+        (false, true) => "Will delete",
+        (false, false) => "Deleting",
+    };
+    ctx.printer.status(
+        verb,
+        &format!("tenant {} (tier {tier}{protected}):", inventory.tenant),
+    );
+    for line in inventory.lines() {
+        ctx.printer.item(&line, prompting);
+    }
+}
+
+/// The operator types the tenant id. Without a terminal, the flags that confirm are named.
+async fn confirm(ctx: &Context, tenant: &str) -> anyhow::Result<()> {
+    let prompter = ctx.prompter;
+    let action = format!("destroy tenant `{tenant}` and delete its data");
+    let hint = format!("pass --yes --confirm {tenant} to destroy it without a prompt");
+    if prompter.interactivity() != Interactivity::Interactive && ctx.assume_yes {
+        // --yes without the id repeated: say what is missing rather than "cannot ask".
+        return Err(CliError::usage(format!(
+            "destroying tenant `{tenant}` needs the tenant id repeated: --yes alone does not confirm a destroy"
+        ))
+        .with_hint(hint)
+        .into());
+    }
+    let (action_text, expected, hint_text) = (action.clone(), tenant.to_string(), hint.clone());
+    let answer = tokio::task::spawn_blocking(move || {
+        prompter.type_to_confirm(&action_text, &expected, &hint_text)
+    })
+    .await
+    .map_err(|e| CliError::new(crate::error::Exit::Failed, format!("prompt failed: {e}")))?;
+    match answer {
+        Ok(()) => Ok(()),
+        Err(PromptError::Declined { .. }) => Err(CliError::new(
+            crate::error::Exit::Failed,
+            format!("the typed id does not match `{tenant}`: nothing was deleted"),
+        )
+        .with_hint(format!("type `{tenant}` exactly, or {hint}"))
+        .into()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn print_report(ctx: &Context, report: &DestroyReport) {
+    match ctx.output {
+        OutputFormat::Json => {
+            let inventory = &report.inventory;
+            ctx.printer.json(&DestroyDocument {
+                schema_version: SCHEMA_VERSION,
+                kind: DestroyDocument::KIND.to_string(),
+                tenant: report.tenant.clone(),
+                app: report.app.clone(),
+                tier: inventory.tier.clone(),
+                protected: inventory.protected,
+                dry_run: report.dry_run,
+                resources: DestroyedResources {
+                    machines: inventory.machines.iter().map(|m| m.id.clone()).collect(),
+                    volumes: inventory
+                        .volumes
+                        .iter()
+                        .map(|v| crate::output::DestroyedVolume {
+                            id: v.id.clone(),
+                            name: v.name.clone(),
+                            size_gb: v.size_gb,
+                            region: v.region.clone(),
+                        })
+                        .collect(),
+                    ips: inventory.ips.clone(),
+                    certificates: inventory.certificates.clone(),
+                },
+                steps: step_documents(&report.steps),
+            })
+        }
+        OutputFormat::Table => {
+            ctx.print_table(
+                &["step", "outcome", "elapsed", "detail"],
+                &step_rows(&report.steps),
+            );
+        }
+    }
 }

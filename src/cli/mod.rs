@@ -66,7 +66,7 @@ pub struct GlobalArgs {
     #[arg(long, short = 'q', global = true, action = clap::ArgAction::Count)]
     pub quiet: u8,
 
-    /// Answer yes to confirmations (destructive actions included)
+    /// Answer yes to confirmations (a destroy also needs --confirm <tenant>)
     #[arg(long, short = 'y', global = true)]
     pub yes: bool,
 
@@ -143,7 +143,7 @@ impl Command {
     /// What the command needs from the API: a `--dry-run` plan only reads.
     pub fn access(&self, dry_run: bool) -> Access {
         match self {
-            Command::Provision(_) if dry_run => Access::Read,
+            Command::Provision(_) | Command::Destroy(_) if dry_run => Access::Read,
             Command::Provision(_)
             | Command::Upgrade(_)
             | Command::Deploy(_)

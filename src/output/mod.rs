@@ -123,7 +123,48 @@ impl DeployDocument {
     pub const KIND: &'static str = "deploy";
 }
 
-/// One step of an operation (provision, deploy).
+/// `tenantctl destroy <tenant>`: kind `destroy`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DestroyDocument {
+    pub schema_version: u32,
+    pub kind: String,
+    pub tenant: String,
+    pub app: String,
+    /// The tier recorded on the tenant's machine; null once no machine is left.
+    pub tier: Option<String>,
+    pub protected: bool,
+    /// True: nothing was deleted; `steps` say what would be.
+    pub dry_run: bool,
+    /// What the tenant had when the destroy started.
+    pub resources: DestroyedResources,
+    /// `backup`, `machines`, `volumes`, `certificates`, `ips`, `app`.
+    pub steps: Vec<StepDocument>,
+}
+
+impl DestroyDocument {
+    pub const KIND: &'static str = "destroy";
+}
+
+/// The parts of a destroyed tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DestroyedResources {
+    /// Machine ids.
+    pub machines: Vec<String>,
+    pub volumes: Vec<DestroyedVolume>,
+    pub ips: Vec<String>,
+    /// Hostnames.
+    pub certificates: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DestroyedVolume {
+    pub id: String,
+    pub name: String,
+    pub size_gb: u64,
+    pub region: String,
+}
+
+/// One step of an operation (provision, deploy, destroy).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepDocument {
     /// Stable step name: app, secrets, ips, volume, certificates, machine, hooks, health.

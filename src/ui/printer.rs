@@ -87,6 +87,14 @@ impl Printer {
         }
     }
 
+    /// One item of a list on stderr, such as what a destroy deletes; `always` shows it also
+    /// with -q (before a prompt, what is asked about must be visible).
+    pub fn item(&self, message: &str, always: bool) {
+        if always || self.verbosity > Verbosity::Quiet {
+            self.stderr_line(&format!("  - {message}"));
+        }
+    }
+
     /// A detail shown only with -v.
     pub fn detail(&self, message: &str) {
         if matches!(self.verbosity, Verbosity::Verbose(_)) {

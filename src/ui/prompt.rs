@@ -140,10 +140,18 @@ impl Prompter {
         if self.assume_yes {
             return Ok(());
         }
-        self.gate(
-            &format!("confirmation to {action}"),
-            "pass --yes to confirm without a prompt",
-        )?;
+        self.type_to_confirm(action, expected, "pass --yes to confirm without a prompt")
+    }
+
+    /// The user types `expected` to go on, whatever --yes says: for the actions where a broad
+    /// `--yes` is not consent enough; `hint` names the flags that confirm without a prompt.
+    pub fn type_to_confirm(
+        &self,
+        action: &str,
+        expected: &str,
+        hint: &str,
+    ) -> Result<(), PromptError> {
+        self.gate(&format!("confirmation to {action}"), hint)?;
         let theme = self.theme();
         let typed: String = Input::with_theme(theme.as_ref())
             .with_prompt(format!("Type `{expected}` to {action}"))

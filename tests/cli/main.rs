@@ -5,6 +5,7 @@ mod cancel;
 mod completions;
 mod config;
 mod deploy;
+mod destroy;
 mod errors;
 mod github;
 mod harness;

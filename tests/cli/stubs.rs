@@ -7,7 +7,6 @@ const NOT_YET: &[&[&str]] = &[
     &["upgrade", "--all"],
     &["deploy", "acme", "globex"],
     &["backup", "acme"],
-    &["destroy", "acme", "--yes"],
 ];
 
 #[test]

@@ -37,7 +37,7 @@ always_on = true
     )
 }
 
-/// What the CLI tests use: tiers `starter` (1 GB) and `pro` (2 GB), both always on, the app
+/// What the CLI tests use: tiers `starter` (1 GB) and `pro` (2 GB, protected), both always on, the app
 /// name pattern spelled out, the seed hook and a 10 s health gate on Fly's checks.
 pub fn cli_config() -> String {
     format!(
@@ -59,6 +59,7 @@ volume_size_gb = 2
 vm_size = "shared-cpu-2x"
 vm_memory = "1gb"
 always_on = true
+protected = true
 {SEED_HOOK}
 [health]
 require = ["machine_started", "fly_checks"]

@@ -1,4 +1,4 @@
-//! Tenant operations the CLI calls: [`provision`], [`deploy`], [`status`] and [`list`].
+//! Tenant operations the CLI calls: [`provision`], [`deploy`], [`destroy`], [`logs`], [`status`] and [`list`].
 //!
 //! Each takes a [`FlyClient`](fly_api::FlyClient), the loaded [`Config`](crate::config::Config)
 //! and plain option values (no prompts happen here), reports progress through
@@ -6,6 +6,7 @@
 //! [`OpError`] whose [`ErrorClass`] the CLI maps to an exit code.
 
 pub mod deploy;
+pub mod destroy;
 pub mod list;
 pub mod logs;
 pub mod provision;
@@ -14,6 +15,7 @@ pub mod status;
 pub use crate::error::{ErrorClass, OpError, Resume, Suggestion};
 pub use crate::resources::secrets::GENERATED as GENERATED_SECRETS;
 pub use deploy::{DeployOptions, DeployReport, deploy};
+pub use destroy::{DestroyOptions, DestroyReport, FinalBackup, Inventory, destroy};
 pub use list::{DEFAULT_LIST_CONCURRENCY, ListOptions, list};
 pub use logs::{LogLine, LogsOptions, logs};
 pub use provision::{ProvisionOptions, ProvisionReport, StepReport, StepStatus, provision};

@@ -51,6 +51,37 @@ where
     }
 }
 
+/// Deletes something so that running it again is harmless: a 404 means it is already gone,
+/// and a delete whose outcome is unknown is followed by `still_there` before it is sent again.
+pub async fn remove_once<D, DF, L, LF>(
+    what: &str,
+    note: Note<'_>,
+    delete: D,
+    still_there: L,
+) -> Result<(), OpError>
+where
+    D: Fn() -> DF,
+    DF: Future<Output = Result<(), ApiError>>,
+    L: FnOnce() -> LF,
+    LF: Future<Output = Result<bool, OpError>>,
+{
+    let gone = |result: Result<(), ApiError>| match result {
+        Err(e) if e.is_not_found() => Ok(()),
+        other => other.map_err(|e| OpError::api(what, e)),
+    };
+    match delete().await {
+        Err(e) if e.is_ambiguous() => {
+            note(format!("{what}: outcome unknown; looking it up"));
+            if still_there().await? {
+                gone(delete().await)
+            } else {
+                Ok(())
+            }
+        }
+        other => gone(other),
+    }
+}
+
 /// The last `max_chars` characters of `text`, marked when cut.
 pub(crate) fn tail(text: &str, max_chars: usize) -> String {
     let count = text.chars().count();
