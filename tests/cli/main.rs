@@ -7,6 +7,7 @@ mod config;
 mod deploy;
 mod destroy;
 mod errors;
+mod examples;
 mod github;
 mod harness;
 mod help;
