@@ -81,7 +81,7 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;upgrade' {
-            [CompletionResult]::new('--tier', '--tier', [CompletionResultType]::ParameterName, 'Move the tenants to this tier')
+            [CompletionResult]::new('--tier', '--tier', [CompletionResultType]::ParameterName, 'Move the tenant to this tier (up or down)')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Tenants upgraded at the same time')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to tenantctl.toml [default: found by walking up from the current directory]')
             [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'Machines API base URL [default: https://api.machines.dev]')
@@ -89,7 +89,8 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Format of results on stdout; json is the stable contract (docs/json.md)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Format of results on stdout; json is the stable contract (docs/json.md)')
             [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]')
-            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Upgrade every tenant')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Upgrade every tenant (not available yet)')
+            [CompletionResult]::new('--force-protected', '--force-protected', [CompletionResultType]::ParameterName, 'Also move a tenant down from a protected tier')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')

@@ -759,7 +759,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__upgrade)
-            opts="-o -v -q -y -h -V --all --tier --concurrency --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --all --tier --force-protected --concurrency --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -76,7 +76,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand --version 'Print version'
         }
         &'tenantctl;upgrade'= {
-            cand --tier 'Move the tenants to this tier'
+            cand --tier 'Move the tenant to this tier (up or down)'
             cand --concurrency 'Tenants upgraded at the same time'
             cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
             cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
@@ -84,7 +84,8 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
             cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
             cand --role 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]'
-            cand --all 'Upgrade every tenant'
+            cand --all 'Upgrade every tenant (not available yet)'
+            cand --force-protected 'Also move a tenant down from a protected tier'
             cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
             cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
             cand -q 'Only errors on stderr'

@@ -70,7 +70,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l local 
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l dry-run -d 'Show what would change without changing anything'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s h -l help -d 'Print help'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s V -l version -d 'Print version'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l tier -d 'Move the tenants to this tier' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l tier -d 'Move the tenant to this tier (up or down)' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l concurrency -d 'Tenants upgraded at the same time' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
@@ -79,7 +79,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s o -l out
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l all -d 'Upgrade every tenant'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l all -d 'Upgrade every tenant (not available yet)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l force-protected -d 'Also move a tenant down from a protected tier'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'

@@ -42,25 +42,42 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     if args.all {
         return Err(CliError::not_available("deploy").into());
     }
-    if ctx.dry_run {
-        return Err(
-            CliError::usage("`tenantctl deploy` has no --dry-run plan yet")
-                .with_hint("`tenantctl status <tenant>` shows the image the tenant runs")
-                .into(),
-        );
-    }
     let config = ctx.config()?;
     let image = args.image.unwrap_or_else(|| config.image.clone());
-    let options = DeployOptions::new(config, tenant, image);
+    let options = DeployOptions {
+        dry_run: ctx.dry_run,
+        ..DeployOptions::new(config, tenant, image)
+    };
+    // A plan only reads.
+    let access = if ctx.dry_run {
+        Access::Read
+    } else {
+        Access::Write
+    };
     let started = Instant::now();
     let report = ctx
-        .connected(Access::Write, async |connection| {
+        .connected(access, async |connection| {
             let progress = ctx.progress();
             let result = ops::deploy(&connection.client, &options, &progress).await;
             drop(progress);
             result.map_err(|e| anyhow::Error::new(crate::error::from_op(&e, &target_suffix(ctx))))
         })
         .await?;
+    if report.dry_run {
+        let verb = match report.steps.first() {
+            Some(step) if step.status == ops::StepStatus::Skipped => "Unchanged",
+            _ => "Would deploy",
+        };
+        ctx.printer.status(
+            verb,
+            &format!(
+                "{} to {} (runs {}); nothing was changed",
+                report.image, report.app, report.previous_image
+            ),
+        );
+        print_report(ctx, &report);
+        return Ok(());
+    }
     let verb = if report.changed {
         "Deployed"
     } else {
@@ -99,6 +116,7 @@ fn print_report(ctx: &Context, report: &DeployReport) {
             machine_id: report.machine_id.clone(),
             previous_image: report.previous_image.clone(),
             image: report.image.clone(),
+            dry_run: report.dry_run,
             changed: report.changed,
             steps: step_documents(&report.steps),
         }),

@@ -113,7 +113,9 @@ pub struct DeployDocument {
     /// The image the machine ran before the deploy.
     pub previous_image: String,
     pub image: String,
-    /// False when the tenant already ran the image.
+    /// True: nothing was changed; `steps` say what would be.
+    pub dry_run: bool,
+    /// False when the tenant already ran the image (and always in a dry run).
     pub changed: bool,
     /// `machine`, then `health`.
     pub steps: Vec<StepDocument>,
@@ -121,6 +123,60 @@ pub struct DeployDocument {
 
 impl DeployDocument {
     pub const KIND: &'static str = "deploy";
+}
+
+/// `tenantctl upgrade <tenant> --tier T`: kind `upgrade`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpgradeDocument {
+    pub schema_version: u32,
+    pub kind: String,
+    pub tenant: String,
+    pub app: String,
+    pub machine_id: String,
+    pub from_tier: String,
+    pub to_tier: String,
+    /// `up`, `down` or `same`, by the order tenantctl.toml lists the tiers.
+    pub direction: String,
+    /// The image the tenant runs; an upgrade keeps it.
+    pub image: String,
+    /// The template version the new config is rendered from.
+    pub template_version: String,
+    pub volume: UpgradeVolume,
+    /// What changes (or, with `dry_run`, would): tier, volume, VM size, auto-stop, ...
+    pub changes: Vec<UpgradeChange>,
+    /// Unified diff of the machine config, live against upgraded; empty when unchanged.
+    pub config_diff: Vec<String>,
+    /// True: nothing was changed; `changes` and `steps` say what would be.
+    pub dry_run: bool,
+    /// False when the tenant was already on the tier.
+    pub changed: bool,
+    /// `volume`, `machine`, `health`; empty for a dry run.
+    pub steps: Vec<StepDocument>,
+}
+
+impl UpgradeDocument {
+    pub const KIND: &'static str = "upgrade";
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpgradeVolume {
+    pub id: String,
+    /// Before the upgrade.
+    pub size_gb: u64,
+    /// The new tier's size.
+    pub tier_size_gb: u64,
+    /// After the upgrade: never less than before.
+    pub target_size_gb: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpgradeChange {
+    /// `tier`, `volume_size_gb`, `vm`, `auto_stop`, `min_machines_running`, `template_version`.
+    pub field: String,
+    pub from: String,
+    pub to: String,
+    /// Set when the change is not made as asked (a volume is never shrunk).
+    pub note: Option<String>,
 }
 
 /// `tenantctl destroy <tenant>`: kind `destroy`.

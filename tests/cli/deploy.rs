@@ -135,3 +135,38 @@ fn deploy_refuses_what_it_cannot_do() {
     );
     assert!(sim.log().is_empty(), "{}", show(&sim.log()));
 }
+
+#[test]
+fn a_dry_run_says_what_would_change_and_only_reads() {
+    let sim = Sim::start();
+    let env = sim.env();
+    provision(&env, "acme");
+    sim.clear_log();
+    let output = env.run(&[
+        "--dry-run",
+        "deploy",
+        "acme",
+        "--image",
+        NEW_IMAGE,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let doc = json(&output);
+    assert_eq!(doc["dry_run"], true);
+    assert_eq!(doc["changed"], false);
+    assert_eq!(doc["previous_image"], OLD_IMAGE, "{doc:#}");
+    assert!(
+        doc["machine_id"].as_str().is_some_and(|id| !id.is_empty()),
+        "{doc:#}"
+    );
+    assert_eq!(doc["steps"][0]["status"], "planned", "{doc:#}");
+    assert!(
+        stderr(&output).contains("Would deploy"),
+        "{}",
+        stderr(&output)
+    );
+    let log = sim.log();
+    assert!(log.iter().all(|r| r.method == "GET"), "{}", show(&log));
+    assert_eq!(image_of(&env, "acme"), OLD_IMAGE);
+}

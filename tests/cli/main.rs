@@ -23,6 +23,7 @@ mod streams;
 mod stubs;
 mod tenants;
 mod tokens;
+mod upgrade;
 
 /// Every module file under tests/cli/ must be listed above, or its tests would silently not run.
 #[test]

@@ -3,7 +3,7 @@
 use crate::harness::{TestEnv, code, json, stderr, stdout};
 
 const NOT_YET: &[&[&str]] = &[
-    &["upgrade", "acme"],
+    &["upgrade", "acme", "globex", "--tier", "pro"],
     &["upgrade", "--all"],
     &["deploy", "acme", "globex"],
     &["backup", "acme"],

@@ -186,7 +186,7 @@ impl Tokens {
         let token = store.tx(|tx| {
             tx.execute(
                 "INSERT OR IGNORE INTO orgs (slug, name, numeric_id) VALUES (?1, ?2, ?3)",
-                params![org, org_display_name(org), rand::random::<u32>() as i64],
+                params![org, org_display_name(org), crate::store::numeric_id()],
             )?;
             let existing: Option<String> = tx
                 .query_row(

@@ -193,7 +193,7 @@ pub fn autostop_steps(sim: &Sim, m: &MachineRow, from: i64) -> Vec<Step> {
                     ),
                 ]
             } else {
-                let mut v = stop_steps(sim, m, at, "SIGINT");
+                let mut v = stop_steps(sim, m, at, None);
                 if let Some(first) = v.first_mut() {
                     first.logs.insert(0, msg);
                 }
@@ -261,13 +261,19 @@ pub fn boot_steps(sim: &Sim, m: &MachineRow, now: i64, cold: bool) -> Vec<Step> 
 }
 
 /// stopping -> stopped, beginning at `now`.
-pub fn stop_steps(sim: &Sim, m: &MachineRow, now: i64, signal: &str) -> Vec<Step> {
-    let signal = m
-        .config
-        .get("stop_config")
-        .and_then(|s| s.get("signal"))
-        .and_then(Value::as_str)
-        .unwrap_or(signal)
+/// Steps of a stop. The signal is the call's own when it names one, else the config's
+/// `stop_config.signal`, else SIGINT, as on Fly.
+pub fn stop_steps(sim: &Sim, m: &MachineRow, now: i64, signal: Option<&str>) -> Vec<Step> {
+    let signal = signal
+        .filter(|s| !s.is_empty())
+        .or_else(|| {
+            m.config
+                .get("stop_config")
+                .and_then(|s| s.get("signal"))
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        })
+        .unwrap_or("SIGINT")
         .to_string();
     vec![
         step(

@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS tokens (
 CREATE INDEX IF NOT EXISTS tokens_kind ON tokens (kind, org, app);
 CREATE TABLE IF NOT EXISTS apps (
     name TEXT PRIMARY KEY, id TEXT NOT NULL, numeric_id INTEGER NOT NULL, org TEXT NOT NULL,
-    network TEXT NOT NULL, created_at INTEGER NOT NULL, secrets_version INTEGER NOT NULL DEFAULT 0);
+    network TEXT NOT NULL, created_at INTEGER NOT NULL, secrets_version INTEGER NOT NULL DEFAULT 0,
+    app_role TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS apps_org ON apps (org);
 CREATE TABLE IF NOT EXISTS machines (
     id TEXT PRIMARY KEY, app TEXT NOT NULL, name TEXT NOT NULL, region TEXT NOT NULL,
@@ -59,7 +60,8 @@ CREATE TABLE IF NOT EXISTS ips (
     service_name TEXT NOT NULL, shared INTEGER NOT NULL, created_at INTEGER NOT NULL,
     PRIMARY KEY (app, ip));
 CREATE TABLE IF NOT EXISTS certs (
-    hostname TEXT PRIMARY KEY, app TEXT NOT NULL, created_at INTEGER NOT NULL);
+    hostname TEXT PRIMARY KEY, app TEXT NOT NULL, created_at INTEGER NOT NULL,
+    acme_at INTEGER, custom_at INTEGER);
 CREATE INDEX IF NOT EXISTS certs_app ON certs (app);
 CREATE TABLE IF NOT EXISTS logs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, app TEXT NOT NULL, ts_ns INTEGER NOT NULL,
@@ -83,11 +85,7 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "busy_timeout", 10_000)?;
         conn.execute_batch(SCHEMA)?;
-        // Databases from before the boot_id column: add it (fails harmlessly when present).
-        let _ = conn.execute(
-            "ALTER TABLE machines ADD COLUMN boot_id TEXT NOT NULL DEFAULT ''",
-            [],
-        );
+        migrate(&conn)?;
         conn.set_prepared_statement_cache_capacity(256);
         Ok(Store {
             conn: Mutex::new(conn),
@@ -139,6 +137,47 @@ impl Store {
     }
 }
 
+/// Bring a database written by an older flysim up to the current schema. Each ALTER fails
+/// harmlessly when its column is already there.
+fn migrate(conn: &Connection) -> Result<(), Error> {
+    let _ = conn.execute(
+        "ALTER TABLE machines ADD COLUMN boot_id TEXT NOT NULL DEFAULT ''",
+        [],
+    );
+    let _ = conn.execute(
+        "ALTER TABLE apps ADD COLUMN app_role TEXT NOT NULL DEFAULT ''",
+        [],
+    );
+    // Certificates used to be ACME-only: every older row is an ACME request made when the
+    // hostname was added. Backfill only when the column is new, since a NULL `acme_at` is
+    // also a valid later state (ACME certificate deleted).
+    if conn
+        .execute("ALTER TABLE certs ADD COLUMN acme_at INTEGER", [])
+        .is_ok()
+    {
+        conn.execute("UPDATE certs SET acme_at = created_at", [])?;
+    }
+    let _ = conn.execute("ALTER TABLE certs ADD COLUMN custom_at INTEGER", []);
+    // fly-go decodes internal_numeric_id as an int32; older databases drew ids up to 2^32.
+    for table in ["apps", "orgs"] {
+        conn.execute(
+            &format!(
+                "UPDATE {table} SET numeric_id = numeric_id % {NUMERIC_ID_LIMIT} WHERE numeric_id >= {NUMERIC_ID_LIMIT}"
+            ),
+            [],
+        )?;
+    }
+    Ok(())
+}
+
+/// Numeric ids stay below 2^31: fly-go reads `internal_numeric_id` into an int32.
+const NUMERIC_ID_LIMIT: i64 = 1 << 31;
+
+/// A random `internal_numeric_id` that fits an int32.
+pub fn numeric_id() -> i64 {
+    i64::from(rand::random::<u32>() >> 1)
+}
+
 #[derive(Debug, Clone)]
 pub struct AppRow {
     pub name: String,
@@ -148,11 +187,13 @@ pub struct AppRow {
     pub network: String,
     pub created_at: i64,
     pub secrets_version: i64,
+    /// From the create call's `app_role_id`; empty for ordinary apps.
+    pub app_role: String,
 }
 
 pub fn get_app(conn: &Connection, name: &str) -> Result<Option<AppRow>, ApiError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT name, id, numeric_id, org, network, created_at, secrets_version FROM apps WHERE name = ?1",
+        "SELECT name, id, numeric_id, org, network, created_at, secrets_version, app_role FROM apps WHERE name = ?1",
     )?;
     Ok(stmt
         .query_row([name], |r| {
@@ -164,6 +205,7 @@ pub fn get_app(conn: &Connection, name: &str) -> Result<Option<AppRow>, ApiError
                 network: r.get(4)?,
                 created_at: r.get(5)?,
                 secrets_version: r.get(6)?,
+                app_role: r.get(7)?,
             })
         })
         .optional()?)
@@ -408,4 +450,59 @@ pub fn machine_versions(conn: &Connection, machine_id: &str) -> Result<Vec<Value
         }))
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opening_an_older_database_migrates_it() {
+        let dir = std::env::temp_dir().join(format!("flysim-migrate-{}", crate::util::hex_id(8)));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("flysim.db");
+        {
+            // The tables as flysim wrote them before app roles, custom certificates and
+            // int32 numeric ids.
+            let conn = Connection::open(&path).expect("open");
+            conn.execute_batch(
+                "CREATE TABLE orgs (slug TEXT PRIMARY KEY, name TEXT NOT NULL, numeric_id INTEGER NOT NULL);
+                 CREATE TABLE apps (
+                    name TEXT PRIMARY KEY, id TEXT NOT NULL, numeric_id INTEGER NOT NULL, org TEXT NOT NULL,
+                    network TEXT NOT NULL, created_at INTEGER NOT NULL, secrets_version INTEGER NOT NULL DEFAULT 0);
+                 CREATE TABLE certs (hostname TEXT PRIMARY KEY, app TEXT NOT NULL, created_at INTEGER NOT NULL);
+                 INSERT INTO orgs VALUES ('personal', 'Personal', 4000000000);
+                 INSERT INTO apps (name, id, numeric_id, org, network, created_at) VALUES ('old', 'x', 3000000000, 'personal', '', 1);
+                 INSERT INTO certs VALUES ('old.example.com', 'old', 5);",
+            )
+            .expect("old schema");
+        }
+        // Twice: the second open must not backfill again over a deleted ACME certificate.
+        for expect_acme in [Some(5), None] {
+            let store = Store::open(&path).expect("migrates");
+            store
+                .read(|conn| {
+                    let app = get_app(conn, "old")?.ok_or_else(|| ApiError::internal("gone"))?;
+                    assert_eq!(app.app_role, "");
+                    assert!(app.numeric_id < NUMERIC_ID_LIMIT, "{}", app.numeric_id);
+                    let org: i64 =
+                        conn.query_row("SELECT numeric_id FROM orgs", [], |r| r.get(0))?;
+                    assert!(org < NUMERIC_ID_LIMIT, "{org}");
+                    let (acme, custom): (Option<i64>, Option<i64>) =
+                        conn.query_row("SELECT acme_at, custom_at FROM certs", [], |r| {
+                            Ok((r.get(0)?, r.get(1)?))
+                        })?;
+                    assert_eq!((acme, custom), (expect_acme, None));
+                    Ok(())
+                })
+                .expect("read");
+            store
+                .tx(|tx| {
+                    tx.execute("UPDATE certs SET acme_at = NULL", [])?;
+                    Ok(())
+                })
+                .expect("write");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -12,7 +12,7 @@ use super::{S, Scope, json_ok, json_status};
 use crate::auth::{self, Scope as TokenScope};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{AppRow, get_app};
-use crate::util::{Query, now_ms, parse_json, rfc3339_ms, validate_app_name};
+use crate::util::{Query, now_ms, parse_json, rfc3339_ms, sha256_hex, validate_app_name};
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -50,6 +50,16 @@ fn org_numeric_id(conn: &Connection, org: &str) -> ApiResult<i64> {
         .unwrap_or(0))
 }
 
+/// `hashid.appname.fly.dev`, the name fly-go documents for ACME HTTP-01 over IPv6. Fly's hash
+/// is its own; a digest of the app id stands in for it.
+fn cname_target(app: &AppRow) -> String {
+    format!(
+        "{}.{}.fly.dev",
+        &sha256_hex(app.id.as_bytes())[..8],
+        app.name
+    )
+}
+
 fn app_json(conn: &Connection, app: &AppRow) -> ApiResult<Value> {
     let (machines, volumes) = counts(conn, &app.name)?;
     Ok(json!({
@@ -61,6 +71,8 @@ fn app_json(conn: &Connection, app: &AppRow) -> ApiResult<Value> {
         "machine_count": machines,
         "volume_count": volumes,
         "created_at": rfc3339_ms(app.created_at),
+        "cname_target": cname_target(app),
+        "app_role": app.app_role,
         "organization": {
             "name": auth::org_display_name(&app.org),
             "slug": app.org,
@@ -77,7 +89,8 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let _ = Query::parse(q.as_deref()).flag("wait")?;
     let req: CreateApp = parse_json::<Option<CreateApp>>(&body)?.unwrap_or_default();
-    let _ = (req.app_role_id, req.enable_subdomains);
+    let _ = req.enable_subdomains;
+    let app_role = req.app_role_id.unwrap_or_default();
     scope.require_write("apps:create")?;
     if let TokenScope::App { app, .. } = &*scope {
         return Err(ApiError::unauthorized(format!(
@@ -111,8 +124,8 @@ pub async fn create(
         }
         let id = crate::util::hex_id(16);
         tx.execute(
-            "INSERT INTO apps (name, id, numeric_id, org, network, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![name, id, rand::random::<u32>() as i64, org, network, now],
+            "INSERT INTO apps (name, id, numeric_id, org, network, created_at, app_role) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![name, id, crate::store::numeric_id(), org, network, now, app_role],
         )?;
         let row = get_app(tx, &name)?.ok_or_else(|| ApiError::internal("app vanished"))?;
         app_json(tx, &row)
@@ -146,11 +159,17 @@ pub async fn list(sim: S, scope: Scope, RawQuery(q): RawQuery) -> ApiResult<Resp
             "organization not found: {org}"
         )));
     }
+    // fly-go's ListApps sends `app_role` only when filtering (e.g. "postgres_cluster").
+    let role = q
+        .get("app_role")
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
     let value = sim.store.read(|conn| {
         let mut stmt = conn.prepare_cached(
             "SELECT a.name, a.id, a.network,
                 (SELECT COUNT(*) FROM machines m WHERE m.app = a.name AND m.state NOT IN ('destroying', 'destroyed')),
-                (SELECT COUNT(*) FROM volumes v WHERE v.app = a.name)
+                (SELECT COUNT(*) FROM volumes v WHERE v.app = a.name),
+                a.app_role
              FROM apps a WHERE a.org = ?1 ORDER BY a.name",
         )?;
         let only = match &*scope {
@@ -166,13 +185,15 @@ pub async fn list(sim: S, scope: Scope, RawQuery(q): RawQuery) -> ApiResult<Resp
                     "network": r.get::<_, String>(2)?,
                     "machine_count": r.get::<_, i64>(3)?,
                     "volume_count": r.get::<_, i64>(4)?,
+                    "app_role": r.get::<_, String>(5)?,
                 }),
             ))
         })?;
         let mut apps = Vec::new();
         for row in rows {
             let (name, v) = row?;
-            if only.as_deref().is_none_or(|a| a == name) {
+            let role_ok = role.as_ref().is_none_or(|r| v["app_role"] == r.as_str());
+            if only.as_deref().is_none_or(|a| a == name) && role_ok {
                 apps.push(v);
             }
         }

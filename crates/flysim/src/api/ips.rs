@@ -83,9 +83,13 @@ pub async fn create(
     let now = now_ms();
     let value = sim.store.tx(|tx| {
         let app_row = scope.app_access(tx, &app, "ips:create", true)?;
-        let net = sha256_hex(
-            format!("{}/{}", app_row.org, req.network.as_deref().unwrap_or(&app_row.network)).as_bytes(),
-        );
+        // flaps always sends `network`; an empty one means the app's own network.
+        let network = req
+            .network
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&app_row.network);
+        let net = sha256_hex(format!("{}/{network}", app_row.org).as_bytes());
         let app_hash = sha256_hex(app.as_bytes());
         let rnd = hex_id(8);
         let (ip, shared) = match req.r#type.as_str() {

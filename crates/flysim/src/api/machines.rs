@@ -88,6 +88,7 @@ struct ConfigShape {
     stop_config: Option<StopShape>,
     schedule: Option<String>,
     standbys: Option<Vec<String>>,
+    rootfs: Option<RootfsShape>,
 }
 
 #[derive(Deserialize)]
@@ -112,7 +113,36 @@ struct GuestShape {
     host_dedication_id: Option<String>,
     max_memory_mb: Option<i64>,
     kernel_args: Option<Vec<String>>,
-    persist_rootfs: Option<bool>,
+    // fly-go's MachinePersistRootfs: a string or its protobuf enum number.
+    persist_rootfs: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct RootfsShape {
+    persist: Option<Value>,
+    size_gb: Option<u64>,
+}
+
+/// The forms fly-go's MachinePersistRootfs decoder accepts: "", "none", "never", "restart",
+/// "always", or 0..=3. Anything else is refused as Fly refuses it.
+fn check_persist_rootfs(field: &str, v: &Option<Value>) -> ApiResult<()> {
+    let ok = match v {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => {
+            matches!(s.as_str(), "" | "none" | "never" | "restart" | "always")
+        }
+        Some(Value::Number(n)) => n.as_u64().is_some_and(|n| n <= 3),
+        Some(_) => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "invalid {field} {}: must be \"never\", \"restart\" or \"always\"",
+            v.as_ref().unwrap_or(&Value::Null)
+        )))
+    }
 }
 
 #[derive(Deserialize)]
@@ -236,7 +266,11 @@ pub fn validate_config(config: Value) -> ApiResult<Value> {
             ));
         }
     }
+    if let Some(r) = &shape.rootfs {
+        check_persist_rootfs("config.rootfs.persist", &r.persist)?;
+    }
     if let Some(g) = &shape.guest {
+        check_persist_rootfs("config.guest.persist_rootfs", &g.persist_rootfs)?;
         if let Some(k) = &g.cpu_kind
             && !matches!(k.as_str(), "shared" | "performance" | "")
         {
@@ -986,7 +1020,8 @@ pub async fn stop(
     let input: StopInput = parse_object::<Option<StopInput>>(&body)?.unwrap_or_default();
     let _ = input.id;
     check_duration("timeout", &input.timeout)?;
-    let signal = input.signal.unwrap_or_else(|| "SIGINT".into());
+    let signal = input.signal;
+    check_signal(signal.as_deref())?;
     mutate(
         &sim,
         &scope,
@@ -996,7 +1031,7 @@ pub async fn stop(
         &headers,
         |tx, m, now| {
             if matches!(m.state.as_str(), "started" | "starting" | "replacing") {
-                m.plan = lifecycle::stop_steps(&sim, m, now, &signal);
+                m.plan = lifecycle::stop_steps(&sim, m, now, signal.as_deref());
                 lifecycle::settle(&sim, tx, m, now)?;
             }
             Ok(())
@@ -1024,7 +1059,7 @@ pub async fn suspend(
                 m.plan = if lifecycle::can_suspend(&m.config) {
                     lifecycle::suspend_steps(&sim, now)
                 } else {
-                    lifecycle::stop_steps(&sim, m, now, "SIGINT")
+                    lifecycle::stop_steps(&sim, m, now, None)
                 };
                 lifecycle::settle(&sim, tx, m, now)?;
                 Ok(())
@@ -1052,7 +1087,11 @@ pub async fn restart(
     {
         return Err(ApiError::bad_request(format!("invalid timeout {t:?}")));
     }
-    let signal = q.get("signal").unwrap_or("SIGINT").to_string();
+    let signal = q
+        .get("signal")
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    check_signal(signal.as_deref())?;
     mutate(
         &sim,
         &scope,
@@ -1070,7 +1109,7 @@ pub async fn restart(
             insert_event(tx, &m.id, "restart", "restarting", "user", now, None)?;
             m.boot_secrets = app_secrets(tx, &m.app)?;
             m.boot_id = ulid();
-            let mut plan = lifecycle::stop_steps(&sim, m, now, &signal);
+            let mut plan = lifecycle::stop_steps(&sim, m, now, signal.as_deref());
             let after = plan.last().map(|s| s.at).unwrap_or(now);
             plan.extend(lifecycle::boot_steps(&sim, m, after, false));
             m.plan = plan;
@@ -1121,6 +1160,18 @@ fn signal_name(v: &Value) -> Option<String> {
     }
 }
 
+/// A stop or restart may name its signal; it must be one Fly knows.
+fn check_signal(signal: Option<&str>) -> ApiResult<()> {
+    match signal {
+        Some(s) if signal_name(&Value::String(s.to_string())).is_none() => {
+            Err(ApiError::bad_request(format!(
+                "invalid signal {s:?}: expected a name like \"SIGTERM\""
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub async fn signal(
     sim: S,
     scope: Scope,
@@ -1148,7 +1199,7 @@ pub async fn signal(
             }
             lifecycle::log_line(tx, m, now, 0, &format!("Received signal {sig}"))?;
             if matches!(sig.as_str(), "SIGKILL" | "SIGTERM" | "SIGINT" | "SIGQUIT") {
-                m.plan = lifecycle::stop_steps(&sim, m, now, &sig);
+                m.plan = lifecycle::stop_steps(&sim, m, now, Some(&sig));
                 lifecycle::settle(&sim, tx, m, now)?;
             }
             Ok(())

@@ -124,12 +124,24 @@ pub fn routes() -> Router<Arc<Sim>> {
         .route("/v1/apps/{app}/certificates", get(certificates::list))
         .route("/v1/apps/{app}/certificates/acme", post(certificates::add))
         .route(
+            "/v1/apps/{app}/certificates/custom",
+            post(certificates::add_custom),
+        )
+        .route(
             "/v1/apps/{app}/certificates/{hostname}",
             get(certificates::get).delete(certificates::delete),
         )
         .route(
             "/v1/apps/{app}/certificates/{hostname}/check",
             post(certificates::check),
+        )
+        .route(
+            "/v1/apps/{app}/certificates/{hostname}/acme",
+            axum::routing::delete(certificates::delete_acme),
+        )
+        .route(
+            "/v1/apps/{app}/certificates/{hostname}/custom",
+            axum::routing::delete(certificates::delete_custom),
         )
         .route("/api/v1/apps/{app}/logs", get(logs::list))
         .route(

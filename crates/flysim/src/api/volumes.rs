@@ -506,7 +506,9 @@ pub async fn delete(
         Ok(v)
     })?;
     let _ = std::fs::remove_dir_all(sim.volume_dir(&id));
-    v.state = "destroyed".into();
+    // Fly answers the volume as it starts its way out (fly-go's GetVolumes treats
+    // "scheduling_destroy" as the first of the destroyed states); flysim removes it at once.
+    v.state = "scheduling_destroy".into();
     v.attached_machine_id = None;
     Ok(json_ok(&volume_json(&v, 0)))
 }

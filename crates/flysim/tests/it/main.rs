@@ -9,6 +9,7 @@ mod conformance;
 mod errors;
 mod exec;
 mod faults;
+mod flaps;
 mod ips;
 mod lease_guard;
 mod leases;

@@ -38,6 +38,8 @@ pub struct DeployOptions<'a> {
     pub start_timeout: Duration,
     /// How often the health gate polls the machine's checks.
     pub health_poll_interval: Duration,
+    /// Only observe: real reads, no writes; the report says what would change.
+    pub dry_run: bool,
 }
 
 impl<'a> DeployOptions<'a> {
@@ -49,6 +51,7 @@ impl<'a> DeployOptions<'a> {
             config,
             start_timeout: Duration::from_secs(120),
             health_poll_interval: Duration::from_millis(250),
+            dry_run: false,
         }
     }
 }
@@ -62,7 +65,8 @@ pub struct DeployReport {
     /// The image the machine ran before.
     pub previous_image: String,
     pub image: String,
-    /// False when the tenant already ran the image.
+    pub dry_run: bool,
+    /// False when the tenant already ran the image (and always in a dry run).
     pub changed: bool,
     pub steps: Vec<StepReport>,
 }
@@ -80,6 +84,8 @@ struct Deploy<'a> {
     opts: &'a DeployOptions<'a>,
     app: String,
     lease: LeaseOptions,
+    /// (machine id, image) as the machine step's observe read them, for a dry run's report.
+    planned: std::sync::Mutex<Option<(String, String)>>,
 }
 
 /// Ships `opts.image` to the tenant's machine; see the module docs.
@@ -97,6 +103,7 @@ pub async fn deploy(
         opts,
         app,
         lease: LeaseOptions::new(owner_description("deploy", tenant.as_str())),
+        planned: std::sync::Mutex::new(None),
     };
     let mut graph = Graph::new(tenant.as_str());
     let p = &ctx;
@@ -121,7 +128,12 @@ pub async fn deploy(
         move |deployed, ()| p.apply_health(deployed),
     ));
 
-    let outcomes = match engine::run(&graph, RunOptions { rollback: true }, reporter).await {
+    let result = if opts.dry_run {
+        engine::plan(&graph).await
+    } else {
+        engine::run(&graph, RunOptions { rollback: true }, reporter).await
+    };
+    let outcomes = match result {
         Ok(outcomes) => outcomes,
         Err(RunError::Step {
             step,
@@ -133,17 +145,28 @@ pub async fn deploy(
             return Err(OpError::failed(internal.to_string()));
         }
     };
-    let Some(result) = outcomes.get(deployed) else {
-        return Err(OpError::failed("the machine step left no machine"));
+    let steps = outcomes.steps.iter().map(StepReport::from).collect();
+    let (machine_id, previous_image) = match outcomes.get(deployed) {
+        Some(result) => (
+            result.machine.id.clone(),
+            result.previous.image.clone().unwrap_or_default(),
+        ),
+        // A plan that would update the machine: the observe read it.
+        None if opts.dry_run => {
+            let planned = ctx.planned.lock().map(|p| p.clone()).unwrap_or_default();
+            planned.unwrap_or_default()
+        }
+        None => return Err(OpError::failed("the machine step left no machine")),
     };
     Ok(DeployReport {
         tenant: tenant.to_string(),
         app: ctx.app.clone(),
-        machine_id: result.machine.id.clone(),
-        previous_image: result.previous.image.clone().unwrap_or_default(),
+        machine_id,
+        previous_image,
         image: opts.image.clone(),
+        dry_run: opts.dry_run,
         changed: outcomes.changed(),
-        steps: outcomes.steps.iter().map(StepReport::from).collect(),
+        steps,
     })
 }
 
@@ -236,6 +259,9 @@ impl Deploy<'_> {
             )));
         };
         let current = previous.image.clone().unwrap_or_default();
+        if let Ok(mut planned) = self.planned.lock() {
+            *planned = Some((found.id.clone(), current.clone()));
+        }
         if current == self.opts.image {
             let detail = format!("machine {} already runs {current}", found.id);
             let deployed = Deployed {

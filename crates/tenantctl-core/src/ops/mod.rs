@@ -1,4 +1,4 @@
-//! Tenant operations the CLI calls: [`provision`], [`deploy`], [`destroy`], [`logs`], [`status`] and [`list`].
+//! Tenant operations the CLI calls: [`provision`], [`upgrade`], [`deploy`], [`destroy`], [`logs`], [`status`] and [`list`].
 //!
 //! Each takes a [`FlyClient`](fly_api::FlyClient), the loaded [`Config`](crate::config::Config)
 //! and plain option values (no prompts happen here), reports progress through
@@ -11,6 +11,7 @@ pub mod list;
 pub mod logs;
 pub mod provision;
 pub mod status;
+pub mod upgrade;
 
 pub use crate::error::{ErrorClass, OpError, Resume, Suggestion};
 pub use crate::resources::secrets::GENERATED as GENERATED_SECRETS;
@@ -20,3 +21,4 @@ pub use list::{DEFAULT_LIST_CONCURRENCY, ListOptions, list};
 pub use logs::{LogLine, LogsOptions, logs};
 pub use provision::{ProvisionOptions, ProvisionReport, StepReport, StepStatus, provision};
 pub use status::{CertificateState, TenantStatus, status};
+pub use upgrade::{UpgradeOptions, UpgradePlan, UpgradeReport, upgrade};
