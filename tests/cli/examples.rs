@@ -11,13 +11,9 @@ use serde_yaml::Value;
 use crate::harness::{TestEnv, code, stderr, stdout};
 use crate::sim::Sim;
 
-/// Flags the examples use that commands under construction will have. Each is accepted until
+/// Flags the examples use that commands under construction will have (the backup feature). Each is accepted until
 /// the command's --help lists it, and the test says so meanwhile.
-const PENDING_FLAGS: &[(&str, &str)] = &[
-    ("upgrade", "--force-protected"),
-    ("backup", "--all"),
-    ("backup", "--shard"),
-];
+const PENDING_FLAGS: &[(&str, &str)] = &[("backup", "--all"), ("backup", "--shard")];
 
 /// Global options that take a value (the value is not a subcommand).
 const VALUE_OPTIONS: &[&str] = &["--config", "--api-url", "--org", "-o", "--output", "--role"];
@@ -610,7 +606,15 @@ fn the_action_forwards_the_outputs_tenantctl_writes() {
     for args in [
         &["provision", "acme", "--tier", "starter"][..],
         &["deploy", "acme", "--image", "registry.fly.io/demo:2"],
-        &["destroy", "acme", "--yes", "--confirm", "acme"],
+        &["upgrade", "acme", "--tier", "pro", "--yes"],
+        &[
+            "destroy",
+            "acme",
+            "--yes",
+            "--confirm",
+            "acme",
+            "--force-protected",
+        ],
     ] {
         let output = env.run(args);
         assert_eq!(code(&output), 0, "tenantctl {args:?}: {}", stderr(&output));
