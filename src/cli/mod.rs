@@ -143,7 +143,14 @@ impl Command {
     /// What the command needs from the API: a `--dry-run` plan only reads.
     pub fn access(&self, dry_run: bool) -> Access {
         match self {
-            Command::Provision(_) | Command::Destroy(_) if dry_run => Access::Read,
+            Command::Provision(_)
+            | Command::Upgrade(_)
+            | Command::Deploy(_)
+            | Command::Destroy(_)
+                if dry_run =>
+            {
+                Access::Read
+            }
             Command::Provision(_)
             | Command::Upgrade(_)
             | Command::Deploy(_)

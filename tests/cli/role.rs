@@ -68,6 +68,15 @@ fn support_reads_without_a_single_write_call() {
         &["list"][..],
         &["list", "-o", "json"][..],
         &["--dry-run", "provision", "acme", "--tier", "starter"][..],
+        &["--dry-run", "upgrade", "acme", "--tier", "pro"][..],
+        &[
+            "--dry-run",
+            "deploy",
+            "acme",
+            "--image",
+            "registry.fly.io/demo:2",
+        ][..],
+        &["--dry-run", "destroy", "acme"][..],
         &["render", "acme", "--tier", "pro"][..],
     ] {
         let output = support.run(args);
