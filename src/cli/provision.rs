@@ -35,15 +35,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     TenantId::parse(&args.tenant)?;
     let config = ctx.config()?;
     let templates = ctx.templates()?;
-    let tier = match args.tier {
-        Some(tier) => tier,
-        None => {
-            let names = config.tier_names();
-            let hint = format!("pass --tier {}", names.join("|"));
-            let chosen = ctx.prompter.select("tier", &names, &hint)?;
-            names.get(chosen).cloned().unwrap_or_default()
-        }
-    };
+    let tier = choose_tier(ctx, config, args.tier, "tier")?;
     // tenantctl.toml always has a default region; --region overrides it.
     let region = args.region.unwrap_or_else(|| config.region.clone());
 
@@ -271,6 +263,23 @@ pub(crate) fn status_name(status: StepStatus) -> &'static str {
         StepStatus::Skipped => "skipped",
         StepStatus::Planned => "planned",
     }
+}
+
+/// `--tier` when given; otherwise a pick from the configured tiers in a terminal (`what` names
+/// it in the prompt), or a usage error naming the flag.
+pub fn choose_tier(
+    ctx: &Context,
+    config: &tenantctl_core::config::Config,
+    given: Option<String>,
+    what: &str,
+) -> anyhow::Result<String> {
+    if let Some(tier) = given {
+        return Ok(tier);
+    }
+    let names = config.tier_names();
+    let hint = format!("pass --tier {}", names.join("|"));
+    let chosen = ctx.prompter.select(what, &names, &hint)?;
+    Ok(names.get(chosen).cloned().unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::time::Instant;
 use tenantctl_core::ops::upgrade::{self, UpgradeOptions, UpgradePlan, UpgradeReport};
 use tenantctl_core::tenant::TenantId;
 
-use crate::cli::provision::{step_documents, step_rows};
+use crate::cli::provision::{choose_tier, step_documents, step_rows};
 use crate::cli::status::target_suffix;
 use crate::context::{Context, OutputFormat};
 use crate::error::{CliError, Exit, from_op};
@@ -59,15 +59,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     }
     let config = ctx.config()?;
     let templates = ctx.templates()?;
-    let tier = match args.tier {
-        Some(tier) => tier,
-        None => {
-            let names = config.tier_names();
-            let hint = format!("pass --tier {}", names.join("|"));
-            let chosen = ctx.prompter.select("tier to move to", &names, &hint)?;
-            names.get(chosen).cloned().unwrap_or_default()
-        }
-    };
+    let tier = choose_tier(ctx, config, args.tier, "tier to move to")?;
     let options = UpgradeOptions {
         force_protected: args.force_protected,
         ..UpgradeOptions::new(config, templates, tenant, tier, ctx.actor.clone())
@@ -155,14 +147,15 @@ fn show_plan(ctx: &Context, plan: &UpgradePlan, prompting: bool) {
         "Upgrading"
     };
     let protected = if plan.protected { ", protected" } else { "" };
+    let direction = match plan.direction {
+        upgrade::Direction::Same => "same tier, newer templates",
+        _ => direction_name(plan),
+    };
     ctx.printer.status(
         verb,
         &format!(
             "tenant {} from tier {} to {} ({}{protected}):",
-            plan.tenant,
-            plan.from_tier,
-            plan.to_tier,
-            direction_word(plan)
+            plan.tenant, plan.from_tier, plan.to_tier, direction
         ),
     );
     for change in &plan.changes {
@@ -185,14 +178,6 @@ fn show_plan(ctx: &Context, plan: &UpgradePlan, prompting: bool) {
         ctx.printer.error(&diff);
     } else {
         ctx.printer.detail(&diff);
-    }
-}
-
-fn direction_word(plan: &UpgradePlan) -> &'static str {
-    match plan.direction {
-        upgrade::Direction::Up => "up",
-        upgrade::Direction::Down => "down",
-        upgrade::Direction::Same => "same tier, newer templates",
     }
 }
 

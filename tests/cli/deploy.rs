@@ -1,7 +1,7 @@
 //! `deploy`: a new image for one tenant, the others untouched, rolled back when the health gate
 //! fails.
 
-use crate::harness::{TestEnv, code, json, stderr, stdout};
+use crate::harness::{TestEnv, code, json, stderr, stdout, step_outcomes};
 use crate::sim::{CONFIG, Sim, show};
 
 const NEW_IMAGE: &str = "registry.fly.io/demo:2";
@@ -35,17 +35,7 @@ fn deploy_ships_the_image_to_one_tenant_and_leaves_the_others() {
     assert_eq!(doc["previous_image"], OLD_IMAGE);
     assert_eq!(doc["image"], NEW_IMAGE);
     assert_eq!(doc["changed"], true);
-    let steps: Vec<(&str, &str)> = doc["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .map(|s| {
-            (
-                s["name"].as_str().unwrap_or(""),
-                s["status"].as_str().unwrap_or(""),
-            )
-        })
-        .collect();
+    let steps = step_outcomes(&doc);
     assert_eq!(steps, [("machine", "done"), ("health", "done")], "{doc:#}");
     assert_eq!(image_of(&env, "acme"), NEW_IMAGE);
     assert_eq!(

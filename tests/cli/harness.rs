@@ -149,3 +149,21 @@ pub fn json(output: &Output) -> serde_json::Value {
         )
     })
 }
+
+/// (name, status) of each step of a JSON result document, in order.
+pub fn step_outcomes(doc: &serde_json::Value) -> Vec<(&str, &str)> {
+    doc["steps"]
+        .as_array()
+        .map(|steps| {
+            steps
+                .iter()
+                .map(|s| {
+                    (
+                        s["name"].as_str().unwrap_or(""),
+                        s["status"].as_str().unwrap_or(""),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

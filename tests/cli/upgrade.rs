@@ -3,7 +3,7 @@
 
 use std::process::Stdio;
 
-use crate::harness::{TestEnv, code, json, stderr, stdout};
+use crate::harness::{TestEnv, code, json, stderr, stdout, step_outcomes};
 use crate::sim::{CONFIG, Sim, show};
 
 fn provision(env: &TestEnv, tenant: &str, tier: &str) {
@@ -102,17 +102,7 @@ fn upgrade_shows_the_plan_then_moves_the_tenant_up_once() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let doc = json(&output);
     assert_eq!(doc["changed"], true);
-    let steps: Vec<(&str, &str)> = doc["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .map(|s| {
-            (
-                s["name"].as_str().unwrap_or(""),
-                s["status"].as_str().unwrap_or(""),
-            )
-        })
-        .collect();
+    let steps = step_outcomes(&doc);
     assert_eq!(
         steps,
         [("volume", "done"), ("machine", "done"), ("health", "done")],

@@ -17,7 +17,6 @@ mod steps;
 
 use std::time::Duration;
 
-use fly_api::types::MachineConfig;
 use fly_api::types::machines::state;
 use fly_api::{FlyClient, owner_description};
 use serde::Serialize;
@@ -297,10 +296,9 @@ pub async fn upgrade(
 
 /// A plan the operator agreed to no longer describes the tenant: another operation changed it.
 fn check_unchanged(confirmed: &UpgradePlan, fresh: &UpgradePlan) -> Result<(), OpError> {
-    let same_config = |a: &MachineConfig, b: &MachineConfig| a == b;
     if confirmed.from_tier == fresh.from_tier
         && confirmed.volume.size_gb == fresh.volume.size_gb
-        && same_config(&confirmed.machine.current, &fresh.machine.current)
+        && confirmed.machine.current == fresh.machine.current
     {
         return Ok(());
     }
@@ -325,7 +323,7 @@ async fn run(
         plan,
         nonce,
     };
-    let (graph, _) = steps::graph(&ctx);
+    let graph = steps::graph(&ctx);
     match engine::run(&graph, RunOptions { rollback: true }, reporter).await {
         Ok(outcomes) => {
             let steps: Vec<StepReport> = outcomes.steps.iter().map(StepReport::from).collect();

@@ -2,7 +2,7 @@
 //! before anything is sent: the machine config to send, the volume size, and the differences
 //! people read before they confirm.
 
-use fly_api::types::{Machine, MachineConfig, Volume};
+use fly_api::types::{Machine, MachineConfig, MachineService, Volume};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -189,25 +189,16 @@ fn vm(config: &MachineConfig) -> String {
 }
 
 fn auto_stop(config: &MachineConfig) -> String {
-    let mut values: Vec<String> = config
-        .services
-        .iter()
-        .map(|s| s.autostop.unwrap_or_default().to_string())
-        .collect();
-    values.dedup();
-    if values.is_empty() {
-        "no services".into()
-    } else {
-        values.join(", ")
-    }
+    per_service(config, |s| s.autostop.unwrap_or_default().to_string())
 }
 
 fn min_running(config: &MachineConfig) -> String {
-    let mut values: Vec<String> = config
-        .services
-        .iter()
-        .map(|s| s.min_machines_running.unwrap_or(0).to_string())
-        .collect();
+    per_service(config, |s| s.min_machines_running.unwrap_or(0).to_string())
+}
+
+/// One value per service, repeats folded ("off", or "stop, off" when services differ).
+fn per_service(config: &MachineConfig, value: impl Fn(&MachineService) -> String) -> String {
+    let mut values: Vec<String> = config.services.iter().map(value).collect();
     values.dedup();
     if values.is_empty() {
         "no services".into()
@@ -254,7 +245,7 @@ pub fn volume_plan(volume: &Volume, tier_size_gb: u32) -> VolumePlan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fly_api::types::{MachineGuest, MachineMount, MachineService};
+    use fly_api::types::{MachineGuest, MachineMount};
 
     fn config(memory_mb: i64, autostop: Option<fly_api::types::MachineAutostop>) -> MachineConfig {
         MachineConfig {

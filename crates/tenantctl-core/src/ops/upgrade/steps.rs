@@ -18,7 +18,7 @@ use fly_api::types::{LaunchMachineInput, Machine, MachineConfig, RestartRequest}
 
 use super::UpgradeOptions;
 use super::UpgradePlan;
-use crate::engine::{Applied, Graph, Handle, Observation, Reporter, Step, StepEvent};
+use crate::engine::{Applied, Graph, Observation, Reporter, Step, StepEvent};
 use crate::error::OpError;
 use crate::resources::{health, machine};
 
@@ -52,8 +52,8 @@ pub(super) struct Upgrade<'a> {
     pub nonce: &'a str,
 }
 
-/// Builds the graph; the handle is the machine step's.
-pub(super) fn graph<'a>(u: &'a Upgrade<'a>) -> (Graph<'a, OpError>, Handle<Placed>) {
+/// Builds the graph.
+pub(super) fn graph<'a>(u: &'a Upgrade<'a>) -> Graph<'a, OpError> {
     let plan = u.plan;
     let mut graph = Graph::new(plan.tenant.as_str());
     let grown = graph.add(
@@ -97,7 +97,7 @@ pub(super) fn graph<'a>(u: &'a Upgrade<'a>) -> (Graph<'a, OpError>, Handle<Place
         )
         .calls(["GET /machines/{id}"]),
     );
-    (graph, placed)
+    graph
 }
 
 impl Upgrade<'_> {
