@@ -183,6 +183,11 @@ async fn objects_put_get_head_delete_round_trip() {
 #[tokio::test]
 async fn objects_list_with_prefix_and_pagination() {
     let s = Store::start().await;
+    // rusty-s3 keeps the endpoint's /s3 path, with or without a trailing slash.
+    let url = s.bucket.object_url("a b");
+    assert_eq!(url.path(), "/s3/tenantctl-local/a%20b");
+    let slashed = Store::bucket_named(&format!("{}/", s.endpoint), "tenantctl-local");
+    assert_eq!(slashed.object_url("a b"), url);
     let keys = ["list/1", "list/2 b+c", "list/3", "list/4", "list/5"];
     for k in keys.iter().rev() {
         assert_eq!(s.put(k, k.as_bytes().to_vec()).await.status(), 200);
