@@ -138,9 +138,12 @@ fn auth_hint() -> String {
 
 /// Exit code and hint of an operation error, in the CLI's words.
 fn classify_op(op: &OpError) -> (Exit, Option<String>) {
-    let hint = match op.class() {
-        ErrorClass::Auth => Some(auth_hint()),
-        _ => op.hint().map(str::to_string),
+    // A refusal that carries its own hint (storage credentials) keeps it; a refused Fly
+    // token gets the token hint, which core cannot word.
+    let hint = match (op.class(), op.hint()) {
+        (_, Some(hint)) => Some(hint.to_string()),
+        (ErrorClass::Auth, None) => Some(auth_hint()),
+        (_, None) => None,
     };
     (exit_for_class(op.class()), hint)
 }

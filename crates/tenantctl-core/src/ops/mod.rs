@@ -5,6 +5,7 @@
 //! [`Reporter`](crate::engine::Reporter) and returns a serde-serialisable result or an
 //! [`OpError`] whose [`ErrorClass`] the CLI maps to an exit code.
 
+pub mod backup;
 pub mod deploy;
 pub mod destroy;
 pub mod list;

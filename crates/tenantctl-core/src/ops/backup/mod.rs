@@ -129,24 +129,6 @@ impl<'a> Steps<'a> {
         }
     }
 
-    pub fn skip(&self, step: &'static str, title: impl Into<String>, reason: impl Into<String>) {
-        self.reporter.step(
-            &self.subject,
-            step,
-            StepEvent::Started {
-                title: title.into(),
-            },
-        );
-        self.reporter.step(
-            &self.subject,
-            step,
-            StepEvent::Skipped {
-                reason: reason.into(),
-                elapsed: Duration::ZERO,
-            },
-        );
-    }
-
     pub fn note(&self, step: &'static str) -> impl Fn(String) + Send + Sync + '_ {
         move |message| {
             self.reporter

@@ -329,7 +329,7 @@ mod tests {
     #[test]
     fn urls_only_travel_on_stdin() {
         let script = upload(&backup(), "a", "i");
-        assert!(!script.contains("http"), "{script}");
+        assert!(!script.contains("://"), "{script}");
         let input = upload_input(&[Upload::Whole {
             name: "site.db",
             sha256: "abc",

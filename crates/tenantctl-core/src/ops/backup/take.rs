@@ -333,7 +333,7 @@ async fn back_up_held(
         started_at: started_at.to_string(),
         finished_at: manifest::now_rfc3339(),
         tool_version: ctx.tool_version.to_string(),
-        image: target.machine.config.image.clone(),
+        image: target.machine.config.as_ref().and_then(|c| c.image.clone()),
         volume_id: volume.as_ref().map(|v| v.id.clone()),
         volume_size_gb: volume.as_ref().map(|v| v.size_gb),
         objects: objects.clone(),
