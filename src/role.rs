@@ -11,7 +11,8 @@ pub enum Role {
     /// May run every command.
     #[default]
     Operator,
-    /// Read-only: status, list, logs, render, completions and `--dry-run` plans.
+    /// Read-only: status, list, logs, render, completions and `--dry-run` plans (snapshot is a
+    /// write: it adds stored data to the tenant).
     Support,
 }
 

@@ -204,7 +204,7 @@ async fn a_failed_health_gate_moves_the_machine_back_and_deletes_the_new_volume(
     assert!(text.contains(&format!("old volume {old} again")), "{text}");
     assert!(text.contains("deleted volume"), "{text}");
     assert_eq!(mounted(&env).await.1, old);
-    assert_eq!(volume_ids(&env).await, [old.clone()]);
+    assert_eq!(volume_ids(&env).await, std::slice::from_ref(&old));
     let machine = mounted(&env).await.0;
     let m = env.client.get_machine(APP, &machine).await.expect("m");
     let meta = &m.config.as_ref().expect("config").metadata;

@@ -327,7 +327,7 @@ mod tests {
 
     #[test]
     fn newest_comes_first() {
-        let mut items = vec![
+        let mut items = [
             item("a", "2026-12-01T10:00:00.000Z"),
             item("c", "2026-12-03T10:00:00.000Z"),
             item("b", "2026-12-02T10:00:00.000Z"),
