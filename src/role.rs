@@ -11,8 +11,7 @@ pub enum Role {
     /// May run every command.
     #[default]
     Operator,
-    /// Read-only: status, list, logs, render, completions and `--dry-run` plans (snapshot is a
-    /// write: it adds stored data to the tenant).
+    /// Read-only: status, list, logs, render, completions and `--dry-run` plans.
     Support,
 }
 
