@@ -44,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Re-render tenants'' fly.toml from the current templates and roll it out')
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Roll a new image out to tenants')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Back up a tenant''s volume')
+            [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Take a Fly snapshot of a tenant''s volume and wait until it is created')
             [CompletionResult]::new('destroy', 'destroy', [CompletionResultType]::ParameterValue, 'Destroy a tenant''s app, machines and volumes')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show a tenant''s logs')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show a tenant''s app, machine, volume and health')
@@ -132,6 +133,28 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;backup' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to tenantctl.toml [default: found by walking up from the current directory]')
+            [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'Machines API base URL [default: https://api.machines.dev]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Fly organization slug [default: `org` in tenantctl.toml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Format of results on stdout; json is the stable contract (docs/json.md)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Format of results on stdout; json is the stable contract (docs/json.md)')
+            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; fail with a hint instead')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Run against the built-in local Machines API emulator')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would change without changing anything')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tenantctl;snapshot' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to tenantctl.toml [default: found by walking up from the current directory]')
             [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'Machines API base URL [default: https://api.machines.dev]')
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Fly organization slug [default: `org` in tenantctl.toml]')
@@ -326,6 +349,7 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Re-render tenants'' fly.toml from the current templates and roll it out')
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Roll a new image out to tenants')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Back up a tenant''s volume')
+            [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Take a Fly snapshot of a tenant''s volume and wait until it is created')
             [CompletionResult]::new('destroy', 'destroy', [CompletionResultType]::ParameterValue, 'Destroy a tenant''s app, machines and volumes')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show a tenant''s logs')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show a tenant''s app, machine, volume and health')
@@ -346,6 +370,9 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;help;backup' {
+            break
+        }
+        'tenantctl;help;snapshot' {
             break
         }
         'tenantctl;help;destroy' {

@@ -46,6 +46,9 @@ _tenantctl() {
             tenantctl,render)
                 cmd="tenantctl__subcmd__render"
                 ;;
+            tenantctl,snapshot)
+                cmd="tenantctl__subcmd__snapshot"
+                ;;
             tenantctl,status)
                 cmd="tenantctl__subcmd__status"
                 ;;
@@ -82,6 +85,9 @@ _tenantctl() {
             tenantctl__subcmd__help,render)
                 cmd="tenantctl__subcmd__help__subcmd__render"
                 ;;
+            tenantctl__subcmd__help,snapshot)
+                cmd="tenantctl__subcmd__help__subcmd__snapshot"
+                ;;
             tenantctl__subcmd__help,status)
                 cmd="tenantctl__subcmd__help__subcmd__status"
                 ;;
@@ -95,7 +101,7 @@ _tenantctl() {
 
     case "${cmd}" in
         tenantctl)
-            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version provision upgrade deploy backup destroy logs status list render completions man help"
+            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version provision upgrade deploy backup snapshot destroy logs status list render completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -297,7 +303,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__help)
-            opts="provision upgrade deploy backup destroy logs status list render completions man help"
+            opts="provision upgrade deploy backup snapshot destroy logs status list render completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -437,6 +443,20 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__help__subcmd__render)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tenantctl__subcmd__help__subcmd__snapshot)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -689,6 +709,44 @@ _tenantctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tenantctl__subcmd__snapshot)
+            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -41,6 +41,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand upgrade 'Re-render tenants'' fly.toml from the current templates and roll it out'
             cand deploy 'Roll a new image out to tenants'
             cand backup 'Back up a tenant''s volume'
+            cand snapshot 'Take a Fly snapshot of a tenant''s volume and wait until it is created'
             cand destroy 'Destroy a tenant''s app, machines and volumes'
             cand logs 'Show a tenant''s logs'
             cand status 'Show a tenant''s app, machine, volume and health'
@@ -125,6 +126,27 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand --version 'Print version'
         }
         &'tenantctl;backup'= {
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --role 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+            cand --yes 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tenantctl;snapshot'= {
             cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
             cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
             cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
@@ -311,6 +333,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand upgrade 'Re-render tenants'' fly.toml from the current templates and roll it out'
             cand deploy 'Roll a new image out to tenants'
             cand backup 'Back up a tenant''s volume'
+            cand snapshot 'Take a Fly snapshot of a tenant''s volume and wait until it is created'
             cand destroy 'Destroy a tenant''s app, machines and volumes'
             cand logs 'Show a tenant''s logs'
             cand status 'Show a tenant''s app, machine, volume and health'
@@ -327,6 +350,8 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
         &'tenantctl;help;deploy'= {
         }
         &'tenantctl;help;backup'= {
+        }
+        &'tenantctl;help;snapshot'= {
         }
         &'tenantctl;help;destroy'= {
         }

@@ -19,6 +19,7 @@ mod provision;
 mod render;
 mod role;
 mod sim;
+mod snapshot;
 mod streams;
 mod stubs;
 mod tenants;

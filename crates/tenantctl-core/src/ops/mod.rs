@@ -1,4 +1,4 @@
-//! Tenant operations the CLI calls: [`provision`], [`upgrade`], [`deploy`], [`destroy`], [`logs`], [`status`] and [`list`].
+//! Tenant operations the CLI calls: [`provision`], [`upgrade`], [`deploy`], [`destroy`], [`logs`], [`status`], [`list`] and [`snapshot`].
 //!
 //! Each takes a [`FlyClient`](fly_api::FlyClient), the loaded [`Config`](crate::config::Config)
 //! and plain option values (no prompts happen here), reports progress through
@@ -11,6 +11,7 @@ pub mod destroy;
 pub mod list;
 pub mod logs;
 pub mod provision;
+pub mod snapshot;
 pub mod status;
 pub mod upgrade;
 
@@ -21,5 +22,9 @@ pub use destroy::{DestroyOptions, DestroyReport, FinalBackup, Inventory, destroy
 pub use list::{DEFAULT_LIST_CONCURRENCY, ListOptions, list};
 pub use logs::{LogLine, LogsOptions, logs};
 pub use provision::{ProvisionOptions, ProvisionReport, StepReport, StepStatus, provision};
+pub use snapshot::{
+    SnapshotItem, SnapshotReport, SnapshotRestoreReport, list_snapshots, restore_from_snapshot,
+    take_snapshot,
+};
 pub use status::{CertificateState, TenantStatus, status};
 pub use upgrade::{UpgradeOptions, UpgradePlan, UpgradeReport, upgrade};
