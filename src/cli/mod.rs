@@ -102,7 +102,7 @@ pub enum Command {
     Upgrade(upgrade::Args),
     /// Roll a new image out to tenants
     Deploy(deploy::Args),
-    /// Back up a tenant's volume
+    /// Back up tenants' data to S3-compatible storage; list, verify, restore and prune backups
     Backup(backup::Args),
     /// Take a Fly snapshot of a tenant's volume and wait until it is created
     Snapshot(snapshot::Args),
@@ -159,9 +159,9 @@ impl Command {
             Command::Provision(_)
             | Command::Upgrade(_)
             | Command::Deploy(_)
-            | Command::Backup(_)
             | Command::Snapshot(_)
             | Command::Destroy(_) => Access::Write,
+            Command::Backup(args) => args.access(dry_run),
             Command::Logs(_)
             | Command::Status(_)
             | Command::List(_)

@@ -215,7 +215,13 @@ impl Store {
             }
             other => other?,
         };
-        let size = response.content_length().unwrap_or(0);
+        // reqwest reports a HEAD body as empty; the header carries the object's size.
+        let size = response
+            .headers()
+            .get(reqwest::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         let sha256 = response
             .headers()
             .get(SHA256_HEADER)
