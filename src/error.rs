@@ -68,6 +68,9 @@ pub struct CliError {
     pub exit: Exit,
     pub message: String,
     pub hint: Option<String>,
+    /// The command already printed its result document on stdout (a fleet report with
+    /// failures in it): the error goes to stderr only, so stdout holds one document.
+    pub result_printed: bool,
 }
 
 impl fmt::Display for CliError {
@@ -84,7 +87,15 @@ impl CliError {
             exit,
             message: message.into(),
             hint: None,
+            result_printed: false,
         }
+    }
+
+    /// Marks the error as following a result already printed on stdout.
+    #[must_use]
+    pub fn after_result(mut self) -> CliError {
+        self.result_printed = true;
+        self
     }
 
     #[must_use]
@@ -240,6 +251,15 @@ pub fn report(
 ) -> Exit {
     let (exit, hint) = classify(error);
     let (message, causes) = messages(error);
+    let result_printed = error.chain().any(|c| {
+        c.downcast_ref::<CliError>()
+            .is_some_and(|e| e.result_printed)
+    });
+    let format = if result_printed {
+        OutputFormat::Table
+    } else {
+        format
+    };
     if annotate {
         let mut text = message.clone();
         if let Some(hint) = &hint {

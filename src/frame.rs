@@ -192,8 +192,8 @@ impl Context {
         let handle = flysim::spawn(
             flysim::Config::new(&state_dir).with_objects(flysim::ObjectStoreConfig::local()),
         )
-            .await
-            .map_err(|e| failed(&e))?;
+        .await
+        .map_err(|e| failed(&e))?;
         let token = Token::parse(&handle.org_token_for(&config.org)).map_err(|e| failed(&e))?;
         let client = FlyClient::new(ClientConfig::new(token).with_base_url(handle.base_url()))
             .map_err(|e| failed(&e))?;

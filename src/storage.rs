@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use tenantctl_core::config::{Backup, Config, ConfigSource};
-use tenantctl_core::storage::{Store, StoreConfig, StorageCredentials};
+use tenantctl_core::storage::{StorageCredentials, Store, StoreConfig};
 
 use crate::context::{Env, vars};
 use crate::error::{CliError, Exit};
@@ -30,7 +30,10 @@ impl fmt::Debug for StorageEnv {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StorageEnv")
             .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &self.secret_access_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "secret_access_key",
+                &self.secret_access_key.as_ref().map(|_| "<redacted>"),
+            )
             .field("credentials_file", &self.credentials_file)
             .finish()
     }
@@ -90,7 +93,11 @@ pub fn open(env: &StorageEnv, connection: &Connection, config: &Config) -> Resul
 
 /// Credentials: the environment first, then TENANTCTL_BACKUP_CREDENTIALS_FILE, then
 /// backup.credentials_file (relative to tenantctl.toml).
-fn credentials(env: &StorageEnv, backup: &Backup, config: &Config) -> Result<StorageCredentials, CliError> {
+fn credentials(
+    env: &StorageEnv,
+    backup: &Backup,
+    config: &Config,
+) -> Result<StorageCredentials, CliError> {
     match (&env.access_key_id, &env.secret_access_key) {
         (Some(id), Some(secret)) => return Ok(StorageCredentials::new(id, secret)),
         (Some(_), None) | (None, Some(_)) => {

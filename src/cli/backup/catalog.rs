@@ -35,10 +35,14 @@ pub async fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
     let config = ctx.config()?;
     let app = AppName::for_tenant(&config.app_name_pattern, &tenant)?.to_string();
     let listed = with_backups(ctx, Access::Read, async |connection, backups| {
-        let mut listed = backup::list(backups, tenant.as_str()).await.map_err(op_error(ctx))?;
+        let mut listed = backup::list(backups, tenant.as_str())
+            .await
+            .map_err(op_error(ctx))?;
         // A tenant already destroyed has no app, and no snapshots: its object backups remain.
         let snapshots = match connection.client.get_app(&app).await {
-            Ok(Some(_)) => list_snapshots(&connection.client, &app).await.map_err(op_error(ctx))?,
+            Ok(Some(_)) => list_snapshots(&connection.client, &app)
+                .await
+                .map_err(op_error(ctx))?,
             _ => Vec::new(),
         };
         listed.extend(snapshots.into_iter().map(|s| ListedBackup {
@@ -84,7 +88,8 @@ pub async fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
                 })
                 .collect();
             if rows.is_empty() {
-                ctx.printer.status("No backups", &format!("for tenant {tenant}"));
+                ctx.printer
+                    .status("No backups", &format!("for tenant {tenant}"));
             } else {
                 ctx.print_table(&["ID", "KIND", "CREATED", "SIZE", "STATE"], &rows);
             }
@@ -111,7 +116,11 @@ pub async fn verify(ctx: &Context, args: VerifyArgs) -> anyhow::Result<()> {
                     vec![
                         o.name.clone(),
                         human_size(o.size),
-                        if o.ok { "ok".into() } else { o.problem.clone().unwrap_or_default() },
+                        if o.ok {
+                            "ok".into()
+                        } else {
+                            o.problem.clone().unwrap_or_default()
+                        },
                     ]
                 })
                 .collect();
@@ -123,7 +132,13 @@ pub async fn verify(ctx: &Context, args: VerifyArgs) -> anyhow::Result<()> {
             .objects
             .iter()
             .filter(|o| !o.ok)
-            .map(|o| format!("`{}` ({})", o.name, o.problem.as_deref().unwrap_or("mismatch")))
+            .map(|o| {
+                format!(
+                    "`{}` ({})",
+                    o.name,
+                    o.problem.as_deref().unwrap_or("mismatch")
+                )
+            })
             .collect();
         return Err(CliError::new(
             Exit::Failed,
@@ -134,11 +149,15 @@ pub async fn verify(ctx: &Context, args: VerifyArgs) -> anyhow::Result<()> {
             ),
         )
         .with_hint("restore from another backup (`backup list`), and take a new one")
+        .after_result()
         .into());
     }
     ctx.printer.status(
         "Verified",
-        &format!("backup {} of tenant {tenant}: every object matches its manifest", report.id),
+        &format!(
+            "backup {} of tenant {tenant}: every object matches its manifest",
+            report.id
+        ),
     );
     Ok(())
 }
@@ -153,7 +172,9 @@ pub async fn prune(ctx: &Context) -> anyhow::Result<()> {
     let dry_run = ctx.dry_run;
     let access = if dry_run { Access::Read } else { Access::Write };
     let reports = with_backups(ctx, access, async |_, backups| {
-        backup::prune_fleet(backups, dry_run).await.map_err(op_error(ctx))
+        backup::prune_fleet(backups, dry_run)
+            .await
+            .map_err(op_error(ctx))
     })
     .await?;
     let removed: usize = reports.iter().map(|r| r.removed.len()).sum();
@@ -175,7 +196,14 @@ pub async fn prune(ctx: &Context) -> anyhow::Result<()> {
                 .iter()
                 .map(|r| vec![r.tenant.clone(), r.kept.to_string(), r.removed.join(" ")])
                 .collect();
-            ctx.print_table(&["TENANT", "KEPT", if dry_run { "WOULD REMOVE" } else { "REMOVED" }], &rows);
+            ctx.print_table(
+                &[
+                    "TENANT",
+                    "KEPT",
+                    if dry_run { "WOULD REMOVE" } else { "REMOVED" },
+                ],
+                &rows,
+            );
         }
     }
     Ok(())

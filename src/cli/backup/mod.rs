@@ -10,7 +10,9 @@ use std::time::Instant;
 use serde::Serialize;
 use tenantctl_core::config::Config;
 use tenantctl_core::engine::{Reporter, StepEvent};
-use tenantctl_core::ops::backup::{self, BackupContext, BackupReport, FleetReport, Shard, human_size};
+use tenantctl_core::ops::backup::{
+    self, BackupContext, BackupReport, FleetReport, Shard, human_size,
+};
 use tenantctl_core::storage::Store;
 use tenantctl_core::tenant::TenantId;
 
@@ -116,7 +118,7 @@ pub(crate) async fn with_backups<T>(
     .await
 }
 
-pub(crate) fn context<'a>(
+pub fn context<'a>(
     connection: &'a Connection,
     config: &'a Config,
     store: &'a Store,
@@ -125,16 +127,23 @@ pub(crate) fn context<'a>(
         .ok_or_else(|| CliError::usage("no [backup] table in the configuration"))
 }
 
-pub(crate) fn op_error(ctx: &Context) -> impl Fn(tenantctl_core::error::OpError) -> anyhow::Error + '_ {
+pub(crate) fn op_error(
+    ctx: &Context,
+) -> impl Fn(tenantctl_core::error::OpError) -> anyhow::Error + '_ {
     move |e| anyhow::Error::new(from_op(&e, &target_suffix(ctx)))
 }
 
 async fn one(ctx: &Context, tenant: &str) -> anyhow::Result<()> {
     TenantId::parse(tenant)?;
     if ctx.dry_run {
-        return Err(CliError::usage("backup has no --dry-run: it changes nothing but the bucket")
-            .with_hint(format!("`tenantctl{} backup list {tenant}` shows the backups", target_suffix(ctx)))
-            .into());
+        return Err(
+            CliError::usage("backup has no --dry-run: it changes nothing but the bucket")
+                .with_hint(format!(
+                    "`tenantctl{} backup list {tenant}` shows the backups",
+                    target_suffix(ctx)
+                ))
+                .into(),
+        );
     }
     let started = Instant::now();
     let report = with_backups(ctx, Access::Write, async |_, backups| {
@@ -169,7 +178,12 @@ fn backup_row(report: &BackupReport) -> Vec<String> {
         report.tenant.clone(),
         report.id.clone(),
         human_size(report.total_bytes),
-        report.objects.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", "),
+        report
+            .objects
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         report.pruned.len().to_string(),
     ]
 }
@@ -184,7 +198,12 @@ struct FleetDocument<'a> {
 }
 
 async fn all(ctx: &Context, args: &Args) -> anyhow::Result<()> {
-    let shard = args.shard.as_deref().map(Shard::parse).transpose().map_err(|e| CliError::usage(e.to_string()))?;
+    let shard = args
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(|e| CliError::usage(e.to_string()))?;
     if args.concurrency == 0 {
         return Err(CliError::usage("--concurrency must be at least 1").into());
     }
@@ -206,7 +225,10 @@ async fn all(ctx: &Context, args: &Args) -> anyhow::Result<()> {
             .collect();
         let progress = ctx.progress();
         let bar = progress.over_subjects(selected.len() as u64, "backup");
-        let counting = Counting { inner: &progress, bar: bar.as_ref() };
+        let counting = Counting {
+            inner: &progress,
+            bar: bar.as_ref(),
+        };
         let report = backup::backup_fleet(backups, selected, args.concurrency, &counting).await;
         if let Some(bar) = bar {
             bar.finish_and_clear();
@@ -221,7 +243,11 @@ async fn all(ctx: &Context, args: &Args) -> anyhow::Result<()> {
         tier: args.tier.clone(),
     };
     ctx.printer.status(
-        if report.failed == 0 { "Backed up" } else { "Failed" },
+        if report.failed == 0 {
+            "Backed up"
+        } else {
+            "Failed"
+        },
         &format!(
             "{} of {} tenant(s), {} in {}",
             report.ok,
@@ -234,30 +260,55 @@ async fn all(ctx: &Context, args: &Args) -> anyhow::Result<()> {
         .tenants
         .iter()
         .map(|t| match &t.backup {
-            Some(b) => vec![t.tenant.clone(), "ok".into(), b.id.clone(), human_size(b.total_bytes), String::new()],
-            None => vec![t.tenant.clone(), "failed".into(), "-".into(), "-".into(), first_line(t.error.as_deref())],
+            Some(b) => vec![
+                t.tenant.clone(),
+                "ok".into(),
+                b.id.clone(),
+                human_size(b.total_bytes),
+                String::new(),
+            ],
+            None => vec![
+                t.tenant.clone(),
+                "failed".into(),
+                "-".into(),
+                "-".into(),
+                first_line(t.error.as_deref()),
+            ],
         })
         .collect();
     match ctx.output {
         OutputFormat::Json => print_json(ctx, "backup_fleet", &doc),
-        OutputFormat::Table => ctx.print_table(&["TENANT", "STATUS", "BACKUP", "SIZE", "ERROR"], &rows),
+        OutputFormat::Table => {
+            ctx.print_table(&["TENANT", "STATUS", "BACKUP", "SIZE", "ERROR"], &rows)
+        }
     }
     ctx.append_step_summary(&step_summary(&report, args.shard.as_deref()));
-    ctx.set_step_outputs(&[("backed_up", &report.ok.to_string()), ("failed", &report.failed.to_string())]);
+    ctx.set_step_outputs(&[
+        ("backed_up", &report.ok.to_string()),
+        ("failed", &report.failed.to_string()),
+    ]);
     if report.failed > 0 {
-        let names: Vec<&str> = report.tenants.iter().filter(|t| t.backup.is_none()).map(|t| t.tenant.as_str()).collect();
+        let names: Vec<&str> = report
+            .tenants
+            .iter()
+            .filter(|t| t.backup.is_none())
+            .map(|t| t.tenant.as_str())
+            .collect();
         return Err(CliError::new(
             Exit::Failed,
             format!("{} of {} tenant backup(s) failed: {}", report.failed, report.tenants.len(), names.join(", ")),
         )
         .with_hint("the others completed; nothing was pruned for the failed ones. Re-run `backup <tenant>` for each after fixing the cause")
+        .after_result()
         .into());
     }
     Ok(())
 }
 
 fn first_line(text: Option<&str>) -> String {
-    text.and_then(|t| t.lines().next()).unwrap_or_default().to_string()
+    text.and_then(|t| t.lines().next())
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Markdown for the GitHub Actions run page.
@@ -273,8 +324,17 @@ fn step_summary(report: &FleetReport, shard: Option<&str>) -> String {
         let (id, size) = t
             .backup
             .as_ref()
-            .map_or(("-".to_string(), "-".to_string()), |b| (b.id.clone(), human_size(b.total_bytes)));
-        let status = if t.backup.is_some() { "ok".to_string() } else { format!("failed: {}", first_line(t.error.as_deref()).replace('|', "\\|")) };
+            .map_or(("-".to_string(), "-".to_string()), |b| {
+                (b.id.clone(), human_size(b.total_bytes))
+            });
+        let status = if t.backup.is_some() {
+            "ok".to_string()
+        } else {
+            format!(
+                "failed: {}",
+                first_line(t.error.as_deref()).replace('|', "\\|")
+            )
+        };
         md.push_str(&format!("| {} | {status} | {id} | {size} |\n", t.tenant));
     }
     md

@@ -22,7 +22,10 @@ pub struct Args {
     /// Tenant whose backup (or snapshot) to restore
     pub tenant: String,
     /// Backup id, from `backup list`
-    #[arg(required_unless_present = "from_snapshot", conflicts_with = "from_snapshot")]
+    #[arg(
+        required_unless_present = "from_snapshot",
+        conflicts_with = "from_snapshot"
+    )]
     pub id: Option<String>,
     /// Restore into this tenant instead (on the same tier): the restore drill
     #[arg(long, value_name = "TENANT", conflicts_with = "from_snapshot")]
@@ -61,7 +64,11 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
         return from_snapshot(ctx, &tenant, snapshot, confirmed, typed).await;
     }
     let id = args.id.clone().unwrap_or_default();
-    let access = if ctx.dry_run { Access::Read } else { Access::Write };
+    let access = if ctx.dry_run {
+        Access::Read
+    } else {
+        Access::Write
+    };
     let outcome = with_backups(ctx, access, async |_, backups| {
         let plan = backup::plan_restore(backups, &tenant, &id, args.to_tenant.as_deref())
             .await
@@ -110,7 +117,11 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
 }
 
 fn show_plan(ctx: &Context, plan: &RestorePlan) {
-    let verb = if ctx.dry_run { "Would restore" } else { "Will restore" };
+    let verb = if ctx.dry_run {
+        "Would restore"
+    } else {
+        "Will restore"
+    };
     ctx.printer.status(
         verb,
         &format!(
@@ -120,7 +131,12 @@ fn show_plan(ctx: &Context, plan: &RestorePlan) {
     );
     for object in &plan.objects {
         ctx.printer.item(
-            &format!("{} ({}, {})", object.name, object.kind, human_size(object.size)),
+            &format!(
+                "{} ({}, {})",
+                object.name,
+                object.kind,
+                human_size(object.size)
+            ),
             true,
         );
     }
@@ -138,7 +154,11 @@ async fn from_snapshot(
     typed: Typed<'_>,
 ) -> anyhow::Result<()> {
     let config = ctx.config()?;
-    let access = if ctx.dry_run { Access::Read } else { Access::Write };
+    let access = if ctx.dry_run {
+        Access::Read
+    } else {
+        Access::Write
+    };
     let report: SnapshotRestoreReport = ctx
         .connected(access, async |connection| {
             if !ctx.dry_run {
@@ -184,10 +204,12 @@ async fn from_snapshot(
                 report.tenant.clone(),
                 report.snapshot_id.clone(),
                 report.old_volume_id.clone(),
-                report.new_volume_id.clone().unwrap_or_else(|| "(dry run)".into()),
+                report
+                    .new_volume_id
+                    .clone()
+                    .unwrap_or_else(|| "(dry run)".into()),
             ]],
         ),
     }
     Ok(())
 }
-

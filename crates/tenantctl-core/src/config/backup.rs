@@ -154,7 +154,10 @@ impl Backup {
             );
         }
         if let Some(db) = &self.database {
-            for (key, argv) in [("database.dump", &db.dump), ("database.restore", &db.restore)] {
+            for (key, argv) in [
+                ("database.dump", &db.dump),
+                ("database.restore", &db.restore),
+            ] {
                 if argv.first().is_none_or(|a| a.trim().is_empty()) {
                     return err(key, "must be a non-empty argv list using `{file}`");
                 }
@@ -166,7 +169,10 @@ impl Backup {
         }
         if let Some(files) = &self.files {
             if files.paths.is_empty() || files.paths.iter().any(|p| !p.starts_with('/')) {
-                return err("files.paths", "must list absolute paths, e.g. [\"/data/files\"]");
+                return err(
+                    "files.paths",
+                    "must list absolute paths, e.g. [\"/data/files\"]",
+                );
             }
             check_object_name(&files.name).map_err(|m| ("backup.files.name".to_string(), m))?;
         }

@@ -37,7 +37,11 @@ impl StorageCredentials {
             let Some((key, value)) = line.split_once('=') else {
                 continue;
             };
-            let value = value.trim().trim_matches('"').trim_matches('\'').to_string();
+            let value = value
+                .trim()
+                .trim_matches('"')
+                .trim_matches('\'')
+                .to_string();
             match key.trim().to_ascii_lowercase().as_str() {
                 "aws_access_key_id" if id.is_none() => id = Some(value),
                 "aws_secret_access_key" if secret.is_none() => secret = Some(value),
@@ -68,11 +72,15 @@ mod tests {
 
     #[test]
     fn dotenv_and_ini_files_parse() {
-        let c = StorageCredentials::parse_file("export AWS_ACCESS_KEY_ID=k\nAWS_SECRET_ACCESS_KEY=\"s\"\n")
-            .unwrap();
+        let c = StorageCredentials::parse_file(
+            "export AWS_ACCESS_KEY_ID=k\nAWS_SECRET_ACCESS_KEY=\"s\"\n",
+        )
+        .unwrap();
         assert_eq!((c.access_key_id.as_str(), c.secret()), ("k", "s"));
-        let c = StorageCredentials::parse_file("[default]\naws_access_key_id = k2\naws_secret_access_key = s2\n")
-            .unwrap();
+        let c = StorageCredentials::parse_file(
+            "[default]\naws_access_key_id = k2\naws_secret_access_key = s2\n",
+        )
+        .unwrap();
         assert_eq!((c.access_key_id.as_str(), c.secret()), ("k2", "s2"));
         assert!(StorageCredentials::parse_file("AWS_ACCESS_KEY_ID=k\n").is_err());
     }

@@ -28,6 +28,8 @@ pub const SHA256_HEADER: &str = "x-amz-meta-sha256";
 /// Lifetime of the URLs the runner makes for its own requests.
 const OWN_REQUEST_EXPIRY: Duration = Duration::from_secs(300);
 
+const CREDENTIALS_HINT: &str = "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or backup.credentials_file) and backup.region";
+
 /// Largest object [`Store::get_small`] reads into memory (manifests, markers).
 const SMALL_OBJECT_LIMIT: u64 = 16 * 1024 * 1024;
 
@@ -156,11 +158,15 @@ impl Store {
         let mut action = self
             .bucket
             .create_multipart_upload(Some(&self.credentials), key);
-        action.headers_mut().insert(SHA256_HEADER, sha256.to_string());
+        action
+            .headers_mut()
+            .insert(SHA256_HEADER, sha256.to_string());
         let url = action.sign(OWN_REQUEST_EXPIRY);
         let mut request = self.http.post(url.as_str());
         request = request.header(SHA256_HEADER, sha256);
-        let body = self.send_text(request, "start a multipart upload of", key).await?;
+        let body = self
+            .send_text(request, "start a multipart upload of", key)
+            .await?;
         let parsed = CreateMultipartUpload::parse_response(&body).map_err(|e| {
             OpError::failed(format!(
                 "storage answered the multipart start of `{key}` with XML that does not parse: {e}"
@@ -189,12 +195,16 @@ impl Store {
     }
 
     pub async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<(), OpError> {
-        let action =
-            self.bucket
-                .abort_multipart_upload(Some(&self.credentials), key, upload_id);
+        let action = self
+            .bucket
+            .abort_multipart_upload(Some(&self.credentials), key, upload_id);
         let url = action.sign(OWN_REQUEST_EXPIRY);
         match self
-            .send_text(self.http.delete(url.as_str()), "abort the multipart upload of", key)
+            .send_text(
+                self.http.delete(url.as_str()),
+                "abort the multipart upload of",
+                key,
+            )
             .await
         {
             Err(e) if e.class() == ErrorClass::NotFound => Ok(()),
@@ -233,16 +243,16 @@ impl Store {
     /// Reads a small object (a manifest); `None` when it does not exist.
     pub async fn get_small(&self, key: &str) -> Result<Option<Vec<u8>>, OpError> {
         let url = self.presign_get(key, OWN_REQUEST_EXPIRY);
-        let response = match self
-            .send(self.http.get(url.expose()), "read", key)
-            .await
-        {
+        let response = match self.send(self.http.get(url.expose()), "read", key).await {
             Err(e) if e.class() == ErrorClass::NotFound && !is_bucket_error(&e) => {
                 return Ok(None);
             }
             other => other?,
         };
-        if response.content_length().is_some_and(|n| n > SMALL_OBJECT_LIMIT) {
+        if response
+            .content_length()
+            .is_some_and(|n| n > SMALL_OBJECT_LIMIT)
+        {
             return Err(OpError::failed(format!(
                 "object `{key}` is larger than {SMALL_OBJECT_LIMIT} bytes; it is not a manifest"
             )));
@@ -329,7 +339,10 @@ impl Store {
             .bucket
             .delete_object(Some(&self.credentials), key)
             .sign(OWN_REQUEST_EXPIRY);
-        match self.send(self.http.delete(url.as_str()), "delete", key).await {
+        match self
+            .send(self.http.delete(url.as_str()), "delete", key)
+            .await
+        {
             Err(e) if e.class() == ErrorClass::NotFound && !is_bucket_error(&e) => Ok(()),
             other => other.map(drop),
         }
@@ -393,12 +406,16 @@ impl Store {
                 "bucket `{bucket}` does not exist at {}",
                 self.endpoint
             ))
-            .with_hint("create the bucket, or fix backup.bucket / backup.endpoint in tenantctl.toml"),
+            .with_hint(
+                "create the bucket, or fix backup.bucket / backup.endpoint in tenantctl.toml",
+            ),
             (404, _) => OpError::not_found(message),
             (400 | 403, "InvalidAccessKeyId" | "SignatureDoesNotMatch" | "InvalidToken")
-            | (401, _) => OpError::new(ErrorClass::Auth, message).with_hint(
-                "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or backup.credentials_file) and the region",
-            ),
+            | (401, _) => OpError::new(ErrorClass::Auth, message).with_hint(CREDENTIALS_HINT),
+            // Garage words a wrong secret as AccessDenied "Invalid signature".
+            (403, _) if detail.to_ascii_lowercase().contains("signature") => {
+                OpError::new(ErrorClass::Auth, message).with_hint(CREDENTIALS_HINT)
+            }
             (403, _) => OpError::new(ErrorClass::Auth, message)
                 .with_hint("the key must be allowed to read, write and list the bucket"),
             _ => OpError::failed(message),
@@ -453,7 +470,10 @@ mod tests {
     fn presigned_put_signs_the_checksum_header_and_keeps_the_path() {
         let url = store().presign_put("t/1/db", Some("abc"), Duration::from_secs(60));
         let text = url.expose();
-        assert!(text.starts_with("http://127.0.0.1:9/s3/b/t/1/db?"), "{text}");
+        assert!(
+            text.starts_with("http://127.0.0.1:9/s3/b/t/1/db?"),
+            "{text}"
+        );
         assert!(text.contains("x-amz-meta-sha256"), "{text}");
         assert!(!text.contains("SECRET"));
     }
@@ -464,10 +484,18 @@ mod tests {
         let e = s.refused(404, "<Error><Code>NoSuchBucket</Code></Error>", "list", "");
         assert_eq!(e.class(), ErrorClass::NotFound);
         assert!(is_bucket_error(&e));
-        let e = s.refused(403, "<Error><Code>SignatureDoesNotMatch</Code></Error>", "read", "k");
+        let e = s.refused(
+            403,
+            "<Error><Code>SignatureDoesNotMatch</Code></Error>",
+            "read",
+            "k",
+        );
         assert_eq!(e.class(), ErrorClass::Auth);
         let e = s.refused(500, "", "read", "k");
         assert_eq!(e.class(), ErrorClass::Failed);
-        assert_eq!(xml_field("<a><Code> X </Code></a>", "Code").as_deref(), Some("X"));
+        assert_eq!(
+            xml_field("<a><Code> X </Code></a>", "Code").as_deref(),
+            Some("X")
+        );
     }
 }

@@ -122,8 +122,10 @@ pub async fn verify(
     let id = match id {
         Some(id) => BackupId::parse(id)?,
         None => newest(ctx, tenant).await?.ok_or_else(|| {
-            OpError::not_found(format!("tenant `{tenant}` has no complete backup to verify"))
-                .with_hint(format!("take one with `backup {tenant}`"))
+            OpError::not_found(format!(
+                "tenant `{tenant}` has no complete backup to verify"
+            ))
+            .with_hint(format!("take one with `backup {tenant}`"))
         })?,
     };
     let manifest = read_manifest(ctx, tenant, &id).await?;

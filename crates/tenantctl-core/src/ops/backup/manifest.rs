@@ -78,7 +78,11 @@ impl BackupId {
             && suffix.len() == 4
             && suffix.chars().all(|c| c.is_ascii_hexdigit())
             && parse_stamp(stamp).is_some();
-        if ok { Ok(BackupId(text.to_string())) } else { Err(bad()) }
+        if ok {
+            Ok(BackupId(text.to_string()))
+        } else {
+            Err(bad())
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -178,14 +182,22 @@ mod tests {
         assert_eq!(id.time(), at);
         let later = BackupId::starting_at(at + time::Duration::days(1));
         assert!(later > id);
-        for bad in ["", "x", "20261207T030000Z", "20261307T030000Z-aaaa", "../../etc-aaaa"] {
+        for bad in [
+            "",
+            "x",
+            "20261207T030000Z",
+            "20261307T030000Z-aaaa",
+            "../../etc-aaaa",
+        ] {
             assert!(BackupId::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn layout_splits_its_own_keys_only() {
-        let layout = Layout { prefix: "b/".into() };
+        let layout = Layout {
+            prefix: "b/".into(),
+        };
         let id = BackupId::parse("20261207T030000Z-00aa").unwrap();
         let key = layout.object("acme", &id, "site.db");
         assert_eq!(key, "b/acme/20261207T030000Z-00aa/site.db");

@@ -165,10 +165,12 @@ pub(crate) async fn run_script(
     let mut request = ExecRequest::new(["sh".to_string(), "-c".to_string(), script]);
     request.stdin = stdin;
     request.timeout = Some(timeout.as_secs().max(1));
-    let output = client
-        .exec(app, machine_id, &request)
-        .await
-        .map_err(|e| (OpError::api(format!("run the {what} in machine {machine_id}"), e), String::new()))?;
+    let output = client.exec(app, machine_id, &request).await.map_err(|e| {
+        (
+            OpError::api(format!("run the {what} in machine {machine_id}"), e),
+            String::new(),
+        )
+    })?;
     if output.exit_code == 0 {
         return Ok(ScriptOutput {
             stdout: output.stdout,
@@ -197,9 +199,12 @@ fn hint_for(code: i32, stderr: &str) -> Option<&'static str> {
         Some(
             "the machine's disk is full: the dump needs room in backup.scratch_dir; extend the volume (`upgrade`) or point scratch_dir at a disk with room",
         )
-    } else if lower.contains("request has expired") {
+    } else if lower.contains("request has expired") || lower.contains("date is too old") {
         Some("the presigned URLs expired before the transfer ended; raise backup.url_expiry")
-    } else if lower.contains("signaturedoesnotmatch") || lower.contains("invalidaccesskeyid") {
+    } else if lower.contains("signaturedoesnotmatch")
+        || lower.contains("invalidaccesskeyid")
+        || lower.contains("invalid signature")
+    {
         Some("storage refused the signature: check the credentials and backup.region")
     } else if lower.contains("nosuchbucket") {
         Some("the bucket does not exist: create it or fix backup.bucket")
@@ -241,8 +246,16 @@ mod tests {
 
     #[test]
     fn hints_name_the_usual_causes() {
-        assert!(hint_for(1, "tar: write error: No space left on device").unwrap().contains("disk is full"));
-        assert!(hint_for(127, "sh: drush: not found").unwrap().contains("missing"));
+        assert!(
+            hint_for(1, "tar: write error: No space left on device")
+                .unwrap()
+                .contains("disk is full")
+        );
+        assert!(
+            hint_for(127, "sh: drush: not found")
+                .unwrap()
+                .contains("missing")
+        );
         assert!(hint_for(1, "storage answered HTTP 403: <Code>AccessDenied</Code><Message>Request has expired</Message>").unwrap().contains("url_expiry"));
         assert_eq!(hint_for(2, "boom"), None);
     }

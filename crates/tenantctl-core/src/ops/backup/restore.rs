@@ -70,7 +70,9 @@ pub async fn plan_restore(
             return Err(OpError::invalid(format!(
                 "backup `{id}` holds no `{name}`, which [backup] restores; nothing was restored"
             ))
-            .with_hint("the backup was taken with other [backup.database] / [backup.files] names"));
+            .with_hint(
+                "the backup was taken with other [backup.database] / [backup.files] names",
+            ));
         }
     }
     let target_tenant = to_tenant.unwrap_or(tenant);
@@ -113,9 +115,16 @@ pub async fn restore(
         if plan.tenant != plan.source_tenant {
             args.extend(["--to-tenant".to_string(), plan.tenant.clone()]);
         }
-        args.extend(["--yes".to_string(), "--confirm".to_string(), plan.tenant.clone()]);
-        e.in_operation(format!("restoring backup `{}` into tenant `{}`", plan.id, plan.tenant))
-            .with_resume(Resume::new("backup restore", args))
+        args.extend([
+            "--yes".to_string(),
+            "--confirm".to_string(),
+            plan.tenant.clone(),
+        ]);
+        e.in_operation(format!(
+            "restoring backup `{}` into tenant `{}`",
+            plan.id, plan.tenant
+        ))
+        .with_resume(Resume::new("backup restore", args))
     })
 }
 
@@ -145,29 +154,51 @@ async fn restore_steps(
     let restored = steps
         .run(
             "restore",
-            format!("download and check {}, then restore", human_size(plan.total_bytes)),
+            format!(
+                "download and check {}, then restore",
+                human_size(plan.total_bytes)
+            ),
             run_restore(ctx, plan),
         )
         .await;
     let restarted = match &restored {
         Ok(()) => {
             steps
-                .run("restart", "restart the machine on the restored data", async {
-                    let id = &target.machine.id;
-                    ctx.client
-                        .restart_machine(&target.app, id, &RestartRequest::default(), Some(held.guard.nonce()))
-                        .await
-                        .map_err(|e| OpError::api(format!("restart machine {id}"), e))?;
-                    machine::wait_started(ctx.client, &target.app, id, Duration::from_secs(120), &steps.note("restart")).await?;
-                    Ok(((), format!("machine {id} restarted")))
-                })
+                .run(
+                    "restart",
+                    "restart the machine on the restored data",
+                    async {
+                        let id = &target.machine.id;
+                        ctx.client
+                            .restart_machine(
+                                &target.app,
+                                id,
+                                &RestartRequest::default(),
+                                Some(held.guard.nonce()),
+                            )
+                            .await
+                            .map_err(|e| OpError::api(format!("restart machine {id}"), e))?;
+                        machine::wait_started(
+                            ctx.client,
+                            &target.app,
+                            id,
+                            Duration::from_secs(120),
+                            &steps.note("restart"),
+                        )
+                        .await?;
+                        Ok(((), format!("machine {id} restarted")))
+                    },
+                )
                 .await
         }
         Err(_) => Ok(()),
     };
     // A machine started only for the restore stays up: the health gate needs it running,
     // and auto-stop stops it again when idle.
-    let held = super::take::Held { started: false, ..held };
+    let held = super::take::Held {
+        started: false,
+        ..held
+    };
     let released = release(ctx, &target, held, &note).await;
     restored?;
     restarted?;
@@ -204,7 +235,10 @@ async fn run_restore(ctx: &BackupContext<'_>, plan: &RestorePlan) -> Result<((),
     let urls: Vec<_> = plan
         .objects
         .iter()
-        .map(|o| ctx.store.presign_get(&layout.object(&plan.source_tenant, &id, &o.name), expiry))
+        .map(|o| {
+            ctx.store
+                .presign_get(&layout.object(&plan.source_tenant, &id, &o.name), expiry)
+        })
         .collect();
     let downloads: Vec<Download<'_>> = plan
         .objects

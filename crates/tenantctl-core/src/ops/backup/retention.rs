@@ -61,7 +61,11 @@ pub fn to_remove(
     incomplete_grace: time::Duration,
     now: OffsetDateTime,
 ) -> Vec<BackupId> {
-    let good: Vec<&BackupId> = backups.iter().filter(|b| b.complete()).map(|b| &b.id).collect();
+    let good: Vec<&BackupId> = backups
+        .iter()
+        .filter(|b| b.complete())
+        .map(|b| &b.id)
+        .collect();
     let newest_good = good.last().copied();
     let mut remove = Vec::new();
     if let Some(newest) = newest_good {
@@ -155,7 +159,10 @@ pub async fn prune_fleet(
             continue;
         };
         if let Some((tenant, _)) = rest.split_once('/') {
-            by_tenant.entry(tenant.to_string()).or_default().push(object);
+            by_tenant
+                .entry(tenant.to_string())
+                .or_default()
+                .push(object);
         }
     }
     let mut reports = Vec::new();
@@ -211,7 +218,10 @@ mod tests {
     #[test]
     fn keep_last_and_in_progress_backups_are_kept() {
         let backups: Vec<Stored> = (1..=5).map(|d| stored(d, true)).collect();
-        assert_eq!(to_remove(&backups, 0, 3, GRACE, NOW), [id(1, "0000"), id(2, "0000")]);
+        assert_eq!(
+            to_remove(&backups, 0, 3, GRACE, NOW),
+            [id(1, "0000"), id(2, "0000")]
+        );
         let running = vec![stored(1, true), stored(31, false)];
         let now = datetime!(2026-12-31 03:10:00 UTC);
         assert!(to_remove(&running, 0, 0, GRACE, now).is_empty());
@@ -219,12 +229,26 @@ mod tests {
 
     #[test]
     fn grouping_ignores_foreign_keys() {
-        let layout = Layout { prefix: String::new() };
+        let layout = Layout {
+            prefix: String::new(),
+        };
         let objects = vec![
-            ObjectInfo { key: "acme/20261201T030000Z-0000/site.db".into(), size: 3 },
-            ObjectInfo { key: "acme/20261201T030000Z-0000/manifest.json".into(), size: 1 },
-            ObjectInfo { key: "acme/notes.txt".into(), size: 1 },
-            ObjectInfo { key: "acmex/20261201T030000Z-0000/site.db".into(), size: 1 },
+            ObjectInfo {
+                key: "acme/20261201T030000Z-0000/site.db".into(),
+                size: 3,
+            },
+            ObjectInfo {
+                key: "acme/20261201T030000Z-0000/manifest.json".into(),
+                size: 1,
+            },
+            ObjectInfo {
+                key: "acme/notes.txt".into(),
+                size: 1,
+            },
+            ObjectInfo {
+                key: "acmex/20261201T030000Z-0000/site.db".into(),
+                size: 1,
+            },
         ];
         let groups = group(&layout, "acme", &objects);
         assert_eq!(groups.len(), 1);

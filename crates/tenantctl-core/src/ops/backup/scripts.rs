@@ -307,10 +307,19 @@ mod tests {
     #[test]
     fn dump_quotes_argv_and_lists_objects() {
         let script = dump(&backup(), "tenant-acme", "20261207T030000Z-00aa");
-        assert!(script.contains("rm -rf /tmp/tenantctl-backup/tenant-acme\n"), "{script}");
+        assert!(
+            script.contains("rm -rf /tmp/tenantctl-backup/tenant-acme\n"),
+            "{script}"
+        );
         assert!(script.contains("'.backup '\\''/tmp/tenantctl-backup/tenant-acme/20261207T030000Z-00aa/site.db'\\'''"), "{script}");
-        assert!(script.contains("set -- \"$@\" 'data/my uploads'"), "{script}");
-        assert!(script.contains("echo \"object site.db database"), "{script}");
+        assert!(
+            script.contains("set -- \"$@\" 'data/my uploads'"),
+            "{script}"
+        );
+        assert!(
+            script.contains("echo \"object site.db database"),
+            "{script}"
+        );
     }
 
     #[test]

@@ -139,7 +139,12 @@ pub(crate) async fn release(
         note(format!("stopping machine {id} again"));
         result = async {
             ctx.client
-                .stop_machine(&target.app, id, &StopRequest::default(), Some(held.guard.nonce()))
+                .stop_machine(
+                    &target.app,
+                    id,
+                    &StopRequest::default(),
+                    Some(held.guard.nonce()),
+                )
                 .await
                 .map_err(|e| OpError::api(format!("stop machine {id}"), e))?;
             let params = WaitParams::new(&[state::STOPPED], Duration::from_secs(60));
@@ -217,15 +222,22 @@ async fn take_steps(
     stopped?;
 
     let pruned = steps
-        .run("prune", format!("keep backups per retention ({} days)", ctx.backup.retention_days), async {
-            let report = retention::prune_tenant(ctx, tenant, false).await?;
-            let detail = if report.removed.is_empty() {
-                "nothing to prune".to_string()
-            } else {
-                format!("removed {} old backup(s)", report.removed.len())
-            };
-            Ok((report.removed, detail))
-        })
+        .run(
+            "prune",
+            format!(
+                "keep backups per retention ({} days)",
+                ctx.backup.retention_days
+            ),
+            async {
+                let report = retention::prune_tenant(ctx, tenant, false).await?;
+                let detail = if report.removed.is_empty() {
+                    "nothing to prune".to_string()
+                } else {
+                    format!("removed {} old backup(s)", report.removed.len())
+                };
+                Ok((report.removed, detail))
+            },
+        )
         .await?;
 
     let total_bytes = objects.iter().map(|o| o.size).sum();
@@ -251,36 +263,57 @@ async fn back_up_held(
     let timeout = ctx.backup.timeout.as_duration();
     let machine_id = &target.machine.id;
     let dumped = steps
-        .run("dump", "dump the database and archive the files in the machine", async {
-            let script = scripts::dump(ctx.backup, &target.app, id.as_str());
-            let out = run_script(ctx.client, &target.app, machine_id, "dump", script, None, timeout, &[])
+        .run(
+            "dump",
+            "dump the database and archive the files in the machine",
+            async {
+                let script = scripts::dump(ctx.backup, &target.app, id.as_str());
+                let out = run_script(
+                    ctx.client,
+                    &target.app,
+                    machine_id,
+                    "dump",
+                    script,
+                    None,
+                    timeout,
+                    &[],
+                )
                 .await
                 .map_err(|(e, _)| e)?;
-            let dumped = scripts::parse_dumped(&out.stdout);
-            let expected = ctx.backup.database.is_some() as usize + ctx.backup.files.is_some() as usize;
-            if dumped.len() != expected {
-                return Err(OpError::failed(format!(
-                    "the dump reported {} object(s), expected {expected}",
-                    dumped.len()
-                )));
-            }
-            let detail = dumped
-                .iter()
-                .map(|d| format!("{} {}", d.name, human_size(d.size)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            Ok((dumped, detail))
-        })
+                let dumped = scripts::parse_dumped(&out.stdout);
+                let expected =
+                    ctx.backup.database.is_some() as usize + ctx.backup.files.is_some() as usize;
+                if dumped.len() != expected {
+                    return Err(OpError::failed(format!(
+                        "the dump reported {} object(s), expected {expected}",
+                        dumped.len()
+                    )));
+                }
+                let detail = dumped
+                    .iter()
+                    .map(|d| format!("{} {}", d.name, human_size(d.size)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Ok((dumped, detail))
+            },
+        )
         .await?;
 
     let layout = ctx.layout();
-    let keys: Vec<String> = dumped.iter().map(|d| layout.object(&target.tenant, id, &d.name)).collect();
+    let keys: Vec<String> = dumped
+        .iter()
+        .map(|d| layout.object(&target.tenant, id, &d.name))
+        .collect();
     steps
-        .run("upload", "upload from the machine to presigned URLs", async {
-            upload(ctx, target, id, &dumped, &keys).await?;
-            let total: u64 = dumped.iter().map(|d| d.size).sum();
-            Ok(((), format!("{} uploaded by the machine", human_size(total))))
-        })
+        .run(
+            "upload",
+            "upload from the machine to presigned URLs",
+            async {
+                upload(ctx, target, id, &dumped, &keys).await?;
+                let total: u64 = dumped.iter().map(|d| d.size).sum();
+                Ok(((), format!("{} uploaded by the machine", human_size(total))))
+            },
+        )
         .await?;
 
     steps
@@ -374,7 +407,11 @@ async fn upload(
     let mut plans = Vec::new();
     for (d, key) in dumped.iter().zip(keys) {
         if d.size <= part_bytes {
-            plans.push(Plan::Whole(ctx.store.presign_put(key, Some(&d.sha256), expiry)));
+            plans.push(Plan::Whole(ctx.store.presign_put(
+                key,
+                Some(&d.sha256),
+                expiry,
+            )));
             continue;
         }
         let count = d.size.div_ceil(part_bytes);
@@ -396,7 +433,9 @@ async fn upload(
         let parts = (0..count)
             .map(|i| {
                 let number = (i + 1) as u16;
-                let url = ctx.store.presign_upload_part(key, number, &upload_id, expiry);
+                let url = ctx
+                    .store
+                    .presign_upload_part(key, number, &upload_id, expiry);
                 (number, i * part_mib, part_mib, url)
             })
             .collect();
