@@ -152,16 +152,28 @@ pub(crate) struct ScriptOutput {
 /// Runs `script` with `sh -c` in the machine, `stdin` on its stdin; a non-zero exit is an
 /// error whose message is the end of its stderr (URLs removed) and a hint for the usual
 /// causes. `Err` carries the stdout seen so far.
+/// A script to run in a machine: what it is (for messages), its text, its stdin, and the
+/// presigned URLs it was given (removed from whatever it prints).
+pub(crate) struct Script<'a> {
+    pub what: &'a str,
+    pub text: String,
+    pub stdin: Option<String>,
+    pub urls: &'a [PresignedUrl],
+}
+
 pub(crate) async fn run_script(
     client: &FlyClient,
     app: &str,
     machine_id: &str,
-    what: &str,
-    script: String,
-    stdin: Option<String>,
     timeout: Duration,
-    urls: &[PresignedUrl],
+    script: Script<'_>,
 ) -> Result<ScriptOutput, (OpError, String)> {
+    let Script {
+        what,
+        text: script,
+        stdin,
+        urls,
+    } = script;
     let mut request = ExecRequest::new(["sh".to_string(), "-c".to_string(), script]);
     request.stdin = stdin;
     request.timeout = Some(timeout.as_secs().max(1));

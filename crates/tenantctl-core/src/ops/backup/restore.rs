@@ -21,7 +21,7 @@ use super::catalog::read_manifest;
 use super::manifest::{BackupId, ManifestObject};
 use super::scripts::{self, Download};
 use super::take::{Target, find_target, hold, release};
-use super::{BackupContext, Steps, human_size, run_script};
+use super::{BackupContext, Script, Steps, human_size, run_script};
 use crate::engine::Reporter;
 use crate::error::{OpError, Resume};
 use crate::resources::{health, machine};
@@ -256,11 +256,13 @@ async fn run_restore(ctx: &BackupContext<'_>, plan: &RestorePlan) -> Result<((),
         ctx.client,
         &plan.app,
         &plan.machine_id,
-        "restore",
-        script,
-        Some(scripts::download_input(&downloads)),
         ctx.backup.timeout.as_duration(),
-        &urls,
+        Script {
+            what: "restore",
+            text: script,
+            stdin: Some(scripts::download_input(&downloads)),
+            urls: &urls,
+        },
     )
     .await;
     match result {

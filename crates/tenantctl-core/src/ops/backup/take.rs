@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use super::manifest::{self, BackupId, FORMAT, Manifest, ManifestObject};
 use super::scripts::{self, Dumped, Upload};
-use super::{BackupContext, Steps, human_size, retention, run_script};
+use super::{BackupContext, Script, Steps, human_size, retention, run_script};
 use crate::engine::Reporter;
 use crate::error::OpError;
 use crate::metadata;
@@ -272,11 +272,13 @@ async fn back_up_held(
                     ctx.client,
                     &target.app,
                     machine_id,
-                    "dump",
-                    script,
-                    None,
                     timeout,
-                    &[],
+                    Script {
+                        what: "dump",
+                        text: script,
+                        stdin: None,
+                        urls: &[],
+                    },
                 )
                 .await
                 .map_err(|(e, _)| e)?;
@@ -473,11 +475,13 @@ async fn upload(
         ctx.client,
         &target.app,
         &target.machine.id,
-        "upload",
-        script,
-        Some(scripts::upload_input(&uploads)),
         ctx.backup.timeout.as_duration(),
-        &urls,
+        Script {
+            what: "upload",
+            text: script,
+            stdin: Some(scripts::upload_input(&uploads)),
+            urls: &urls,
+        },
     )
     .await;
     let out = match out {
