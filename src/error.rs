@@ -127,7 +127,7 @@ impl CliError {
             Exit::Failed,
             format!("`tenantctl {command}` is not available in this version yet"),
         )
-        .with_hint("this version has render, provision, deploy (one tenant), destroy, logs, status and list; see `tenantctl --help`")
+        .with_hint("this version has render, provision, upgrade and deploy (one tenant), backup, snapshot, destroy, logs, status and list; see `tenantctl --help`")
     }
 }
 
@@ -149,12 +149,12 @@ fn auth_hint() -> String {
 
 /// Exit code and hint of an operation error, in the CLI's words.
 fn classify_op(op: &OpError) -> (Exit, Option<String>) {
-    // A refusal that carries its own hint (storage credentials) keeps it; a refused Fly
-    // token gets the token hint, which core cannot word.
-    let hint = match (op.class(), op.hint()) {
-        (_, Some(hint)) => Some(hint.to_string()),
-        (ErrorClass::Auth, None) => Some(auth_hint()),
-        (_, None) => None,
+    // A refused Fly token gets the token hint, which core cannot word; storage refusals keep
+    // theirs (credentials, permissions).
+    let storage = op.reason().starts_with("storage refused");
+    let hint = match op.class() {
+        ErrorClass::Auth if !storage => Some(auth_hint()),
+        _ => op.hint().map(str::to_string),
     };
     (exit_for_class(op.class()), hint)
 }
@@ -188,7 +188,10 @@ pub fn from_op(op: &OpError, target: &str) -> CliError {
     };
     let resume = format!("tenantctl{target} {}", resume.words());
     let hint = match op.class() {
-        ErrorClass::Auth => format!("{}; then re-run `{resume}`", auth_hint()),
+        ErrorClass::Auth => format!(
+            "{}; then re-run `{resume}`",
+            hint.clone().unwrap_or_else(auth_hint)
+        ),
         _ => format!("re-run `{resume}`: finished steps are skipped"),
     };
     CliError::new(exit, format!("{message}\nto resume: {resume}")).with_hint(hint)

@@ -102,7 +102,7 @@ pub enum Command {
     Upgrade(upgrade::Args),
     /// Roll a new image out to tenants
     Deploy(deploy::Args),
-    /// Back up tenants' data to S3-compatible storage; list, verify, restore and prune backups
+    /// Back up tenants to S3-compatible storage; list, verify, restore, prune
     Backup(backup::Args),
     /// Take a Fly snapshot of a tenant's volume and wait until it is created
     Snapshot(snapshot::Args),
