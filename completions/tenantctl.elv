@@ -40,7 +40,8 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand provision 'Create a tenant: app, volume, secrets, machine, certificates, then run hooks'
             cand upgrade 'Re-render tenants'' fly.toml from the current templates and roll it out'
             cand deploy 'Roll a new image out to tenants'
-            cand backup 'Back up a tenant''s volume'
+            cand backup 'Back up tenants to S3-compatible storage; list, verify, restore, prune'
+            cand snapshot 'Take a Fly snapshot of a tenant''s volume and wait until it is created'
             cand destroy 'Destroy a tenant''s app, machines and volumes'
             cand logs 'Show a tenant''s logs'
             cand status 'Show a tenant''s app, machine, volume and health'
@@ -125,6 +126,140 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand --version 'Print version'
         }
         &'tenantctl;backup'= {
+            cand --tier 'With --all: only tenants on this tier'
+            cand --concurrency 'With --all: tenants backed up at the same time'
+            cand --shard 'With --all: only shard i of n (e.g. 2/4); every tenant is in exactly one shard'
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --role 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]'
+            cand --all 'Back up every tenant that has backups (its tier''s `backups`, or backup.tenants)'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+            cand --yes 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List a tenant''s backups and Fly volume snapshots, newest first'
+            cand verify 'Download a backup, check every object against its manifest'
+            cand restore 'Restore a backup (or a Fly snapshot) into a tenant'
+            cand prune 'Remove backups beyond the retention, for every tenant in the bucket'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tenantctl;backup;list'= {
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --role 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+            cand --yes 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tenantctl;backup;verify'= {
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --role 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+            cand --yes 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tenantctl;backup;restore'= {
+            cand --to-tenant 'Restore into this tenant instead (on the same tier): the restore drill'
+            cand --from-snapshot 'Restore a Fly volume snapshot instead: a new volume from it, the machine moved onto it'
+            cand --confirm 'The target tenant id again: with --yes, confirms without a prompt'
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --role 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+            cand --yes 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tenantctl;backup;prune'= {
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --role 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+            cand --yes 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tenantctl;backup;help'= {
+            cand list 'List a tenant''s backups and Fly volume snapshots, newest first'
+            cand verify 'Download a backup, check every object against its manifest'
+            cand restore 'Restore a backup (or a Fly snapshot) into a tenant'
+            cand prune 'Remove backups beyond the retention, for every tenant in the bucket'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tenantctl;backup;help;list'= {
+        }
+        &'tenantctl;backup;help;verify'= {
+        }
+        &'tenantctl;backup;help;restore'= {
+        }
+        &'tenantctl;backup;help;prune'= {
+        }
+        &'tenantctl;backup;help;help'= {
+        }
+        &'tenantctl;snapshot'= {
             cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
             cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
             cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
@@ -154,6 +289,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
             cand --role 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]'
             cand --force-protected 'Also destroy a tenant whose tier is protected'
+            cand --skip-final-backup 'Destroy without the final backup a tenant with backups gets first'
             cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
             cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
             cand -q 'Only errors on stderr'
@@ -310,7 +446,8 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand provision 'Create a tenant: app, volume, secrets, machine, certificates, then run hooks'
             cand upgrade 'Re-render tenants'' fly.toml from the current templates and roll it out'
             cand deploy 'Roll a new image out to tenants'
-            cand backup 'Back up a tenant''s volume'
+            cand backup 'Back up tenants to S3-compatible storage; list, verify, restore, prune'
+            cand snapshot 'Take a Fly snapshot of a tenant''s volume and wait until it is created'
             cand destroy 'Destroy a tenant''s app, machines and volumes'
             cand logs 'Show a tenant''s logs'
             cand status 'Show a tenant''s app, machine, volume and health'
@@ -327,6 +464,20 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
         &'tenantctl;help;deploy'= {
         }
         &'tenantctl;help;backup'= {
+            cand list 'List a tenant''s backups and Fly volume snapshots, newest first'
+            cand verify 'Download a backup, check every object against its manifest'
+            cand restore 'Restore a backup (or a Fly snapshot) into a tenant'
+            cand prune 'Remove backups beyond the retention, for every tenant in the bucket'
+        }
+        &'tenantctl;help;backup;list'= {
+        }
+        &'tenantctl;help;backup;verify'= {
+        }
+        &'tenantctl;help;backup;restore'= {
+        }
+        &'tenantctl;help;backup;prune'= {
+        }
+        &'tenantctl;help;snapshot'= {
         }
         &'tenantctl;help;destroy'= {
         }

@@ -42,7 +42,8 @@ complete -c tenantctl -n "__fish_tenantctl_needs_command" -s V -l version -d 'Pr
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "provision" -d 'Create a tenant: app, volume, secrets, machine, certificates, then run hooks'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "upgrade" -d 'Re-render tenants\' fly.toml from the current templates and roll it out'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "deploy" -d 'Roll a new image out to tenants'
-complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "backup" -d 'Back up a tenant\'s volume'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "backup" -d 'Back up tenants to S3-compatible storage; list, verify, restore, prune'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "snapshot" -d 'Take a Fly snapshot of a tenant\'s volume and wait until it is created'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "destroy" -d 'Destroy a tenant\'s app, machines and volumes'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "logs" -d 'Show a tenant\'s logs'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "status" -d 'Show a tenant\'s app, machine, volume and health'
@@ -107,21 +108,113 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l local -d 
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l dry-run -d 'Show what would change without changing anything'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s h -l help -d 'Print help'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s V -l version -d 'Print version'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l tier -d 'With --all: only tenants on this tier' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l concurrency -d 'With --all: tenants backed up at the same time' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l shard -d 'With --all: only shard i of n (e.g. 2/4); every tenant is in exactly one shard' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -s q -l quiet -d 'Only errors on stderr'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -l no-input -d 'Never prompt; fail with a hint instead'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -l local -d 'Run against the built-in local Machines API emulator'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -l dry-run -d 'Show what would change without changing anything'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -s h -l help -d 'Print help'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l all -d 'Back up every tenant that has backups (its tier\'s `backups`, or backup.tenants)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -a "list" -d 'List a tenant\'s backups and Fly volume snapshots, newest first'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -a "verify" -d 'Download a backup, check every object against its manifest'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -a "restore" -d 'Restore a backup (or a Fly snapshot) into a tenant'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -a "prune" -d 'Remove backups beyond the retention, for every tenant in the bucket'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -l to-tenant -d 'Restore into this tenant instead (on the same tier): the restore drill' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -l from-snapshot -d 'Restore a Fly volume snapshot instead: a new volume from it, the machine moved onto it' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -l confirm -d 'The target tenant id again: with --yes, confirms without a prompt' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "list" -d 'List a tenant\'s backups and Fly volume snapshots, newest first'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Download a backup, check every object against its manifest'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Restore a backup (or a Fly snapshot) into a tenant'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Remove backups beyond the retention, for every tenant in the bucket'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -s V -l version -d 'Print version'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l confirm -d 'The tenant id again: with --yes, confirms without a prompt (for scripts and CI)' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
@@ -131,6 +224,7 @@ json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l force-protected -d 'Also destroy a tenant whose tier is protected'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l skip-final-backup -d 'Destroy without the final backup a tenant with backups gets first'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
@@ -240,15 +334,20 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -l local -d 'Ru
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -l dry-run -d 'Show what would change without changing anything'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions man help" -f -a "provision" -d 'Create a tenant: app, volume, secrets, machine, certificates, then run hooks'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions man help" -f -a "upgrade" -d 'Re-render tenants\' fly.toml from the current templates and roll it out'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions man help" -f -a "deploy" -d 'Roll a new image out to tenants'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions man help" -f -a "backup" -d 'Back up a tenant\'s volume'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions man help" -f -a "destroy" -d 'Destroy a tenant\'s app, machines and volumes'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions man help" -f -a "logs" -d 'Show a tenant\'s logs'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions man help" -f -a "status" -d 'Show a tenant\'s app, machine, volume and health'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions man help" -f -a "list" -d 'List tenants'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions man help" -f -a "render" -d 'Print a tenant\'s rendered fly.toml, or the machine config a fly.toml becomes'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup destroy logs status list render completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "provision" -d 'Create a tenant: app, volume, secrets, machine, certificates, then run hooks'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "upgrade" -d 'Re-render tenants\' fly.toml from the current templates and roll it out'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "deploy" -d 'Roll a new image out to tenants'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "backup" -d 'Back up tenants to S3-compatible storage; list, verify, restore, prune'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "snapshot" -d 'Take a Fly snapshot of a tenant\'s volume and wait until it is created'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "destroy" -d 'Destroy a tenant\'s app, machines and volumes'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "logs" -d 'Show a tenant\'s logs'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "status" -d 'Show a tenant\'s app, machine, volume and health'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "list" -d 'List tenants'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "render" -d 'Print a tenant\'s rendered fly.toml, or the machine config a fly.toml becomes'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "list" -d 'List a tenant\'s backups and Fly volume snapshots, newest first'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "verify" -d 'Download a backup, check every object against its manifest'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "restore" -d 'Restore a backup (or a Fly snapshot) into a tenant'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "prune" -d 'Remove backups beyond the retention, for every tenant in the bucket'

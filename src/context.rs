@@ -51,6 +51,11 @@ pub mod vars {
     pub const GITHUB_STEP_SUMMARY: &str = "GITHUB_STEP_SUMMARY";
     pub const GITHUB_OUTPUT: &str = "GITHUB_OUTPUT";
     pub const USER: &str = "USER";
+    /// Backup storage credentials (S3's own names; R2 reads the same).
+    pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
+    pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
+    /// A file with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY lines (dotenv or AWS ini).
+    pub const BACKUP_CREDENTIALS_FILE: &str = "TENANTCTL_BACKUP_CREDENTIALS_FILE";
 
     /// Every variable above, for [`super::Env::from_process`].
     pub const ALL: &[&str] = &[
@@ -73,6 +78,9 @@ pub mod vars {
         GITHUB_STEP_SUMMARY,
         GITHUB_OUTPUT,
         USER,
+        AWS_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY,
+        BACKUP_CREDENTIALS_FILE,
     ];
 }
 
@@ -306,6 +314,8 @@ pub struct Context {
     token: Option<(ApiToken, TokenSource)>,
     /// TENANTCTL_TOKEN_FILE, read only when no token variable is set.
     token_file: Option<PathBuf>,
+    /// Backup storage credentials as the environment gives them.
+    pub storage_env: crate::storage::StorageEnv,
     config: OnceLock<Result<Config, ConfigError>>,
     templates: OnceLock<Result<TemplateSet, TemplateError>>,
 }
@@ -428,6 +438,7 @@ impl Context {
             role_env: env.get(vars::ROLE).map(str::to_string),
             token,
             token_file: env.get(vars::TOKEN_FILE).map(|p| env.cwd.join(p)),
+            storage_env: crate::storage::StorageEnv::from_env(env),
             config: OnceLock::new(),
             templates: OnceLock::new(),
         }

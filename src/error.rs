@@ -68,6 +68,9 @@ pub struct CliError {
     pub exit: Exit,
     pub message: String,
     pub hint: Option<String>,
+    /// The command already printed its result document on stdout (a fleet report with
+    /// failures in it): the error goes to stderr only, so stdout holds one document.
+    pub result_printed: bool,
 }
 
 impl fmt::Display for CliError {
@@ -84,7 +87,15 @@ impl CliError {
             exit,
             message: message.into(),
             hint: None,
+            result_printed: false,
         }
+    }
+
+    /// Marks the error as following a result already printed on stdout.
+    #[must_use]
+    pub fn after_result(mut self) -> CliError {
+        self.result_printed = true;
+        self
     }
 
     #[must_use]
@@ -116,7 +127,7 @@ impl CliError {
             Exit::Failed,
             format!("`tenantctl {command}` is not available in this version yet"),
         )
-        .with_hint("this version has render, provision, deploy (one tenant), destroy, logs, status and list; see `tenantctl --help`")
+        .with_hint("this version has render, provision, upgrade and deploy (one tenant), backup, snapshot, destroy, logs, status and list; see `tenantctl --help`")
     }
 }
 
@@ -138,8 +149,11 @@ fn auth_hint() -> String {
 
 /// Exit code and hint of an operation error, in the CLI's words.
 fn classify_op(op: &OpError) -> (Exit, Option<String>) {
+    // A refused Fly token gets the token hint, which core cannot word; storage refusals keep
+    // theirs (credentials, permissions).
+    let storage = op.reason().starts_with("storage refused");
     let hint = match op.class() {
-        ErrorClass::Auth => Some(auth_hint()),
+        ErrorClass::Auth if !storage => Some(auth_hint()),
         _ => op.hint().map(str::to_string),
     };
     (exit_for_class(op.class()), hint)
@@ -174,7 +188,10 @@ pub fn from_op(op: &OpError, target: &str) -> CliError {
     };
     let resume = format!("tenantctl{target} {}", resume.words());
     let hint = match op.class() {
-        ErrorClass::Auth => format!("{}; then re-run `{resume}`", auth_hint()),
+        ErrorClass::Auth => format!(
+            "{}; then re-run `{resume}`",
+            hint.clone().unwrap_or_else(auth_hint)
+        ),
         _ => format!("re-run `{resume}`: finished steps are skipped"),
     };
     CliError::new(exit, format!("{message}\nto resume: {resume}")).with_hint(hint)
@@ -237,6 +254,15 @@ pub fn report(
 ) -> Exit {
     let (exit, hint) = classify(error);
     let (message, causes) = messages(error);
+    let result_printed = error.chain().any(|c| {
+        c.downcast_ref::<CliError>()
+            .is_some_and(|e| e.result_printed)
+    });
+    let format = if result_printed {
+        OutputFormat::Table
+    } else {
+        format
+    };
     if annotate {
         let mut text = message.clone();
         if let Some(hint) = &hint {

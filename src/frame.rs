@@ -39,6 +39,11 @@ impl Connection {
         self.local.is_some()
     }
 
+    /// The local emulator's S3-compatible object store, where local backups go.
+    pub fn local_objects_url(&self) -> Option<String> {
+        self.local.as_ref().and_then(flysim::Handle::objects_url)
+    }
+
     /// Stops the local emulator, if any, after its in-flight requests.
     pub async fn close(self) {
         if let Some(handle) = self.local {
@@ -184,9 +189,11 @@ impl Context {
                 state_dir.display()
             ))
         };
-        let handle = flysim::spawn(flysim::Config::new(&state_dir))
-            .await
-            .map_err(|e| failed(&e))?;
+        let handle = flysim::spawn(
+            flysim::Config::new(&state_dir).with_objects(flysim::ObjectStoreConfig::local()),
+        )
+        .await
+        .map_err(|e| failed(&e))?;
         let token = Token::parse(&handle.org_token_for(&config.org)).map_err(|e| failed(&e))?;
         let client = FlyClient::new(ClientConfig::new(token).with_base_url(handle.base_url()))
             .map_err(|e| failed(&e))?;

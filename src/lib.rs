@@ -8,6 +8,7 @@ pub mod error;
 pub mod frame;
 pub mod output;
 pub mod role;
+pub mod storage;
 pub mod ui;
 
 use std::ffi::OsString;

@@ -7,7 +7,8 @@
 
 use std::time::Instant;
 
-use tenantctl_core::ops::destroy::{self, DestroyOptions, DestroyReport, Inventory};
+use tenantctl_core::ops::backup::FinalBackupTaker;
+use tenantctl_core::ops::destroy::{self, DestroyOptions, DestroyReport, FinalBackup, Inventory};
 use tenantctl_core::tenant::TenantId;
 
 use crate::cli::provision::{step_documents, step_rows};
@@ -29,6 +30,9 @@ pub struct Args {
     /// Also destroy a tenant whose tier is protected
     #[arg(long)]
     pub force_protected: bool,
+    /// Destroy without the final backup a tenant with backups gets first
+    #[arg(long)]
+    pub skip_final_backup: bool,
 }
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
@@ -69,7 +73,27 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
             if prompting {
                 confirm(ctx, &tenant).await?;
             }
+            // A tenant with backups gets a last one before anything is deleted; a failed
+            // final backup stops the destroy.
+            let wants_backup =
+                !args.skip_final_backup && config.has_backups(&tenant, inventory.tier.as_deref());
+            let store = if wants_backup {
+                Some(crate::storage::open(&ctx.storage_env, connection, config)?)
+            } else {
+                None
+            };
             let progress = ctx.progress();
+            let taker = match &store {
+                Some(store) => Some(FinalBackupTaker {
+                    ctx: crate::cli::backup::context(connection, config, store)?,
+                    reporter: &progress,
+                }),
+                None => None,
+            };
+            let options = DestroyOptions {
+                final_backup: taker.as_ref().map(|t| t as &dyn FinalBackup),
+                ..options
+            };
             let result = destroy::destroy(client, &options, inventory, &progress).await;
             drop(progress);
             result.map_err(op_error)

@@ -19,6 +19,7 @@ pub mod logs;
 pub mod man;
 pub mod provision;
 pub mod render;
+pub mod snapshot;
 pub mod status;
 pub mod upgrade;
 
@@ -101,8 +102,10 @@ pub enum Command {
     Upgrade(upgrade::Args),
     /// Roll a new image out to tenants
     Deploy(deploy::Args),
-    /// Back up a tenant's volume
+    /// Back up tenants to S3-compatible storage; list, verify, restore, prune
     Backup(backup::Args),
+    /// Take a Fly snapshot of a tenant's volume and wait until it is created
+    Snapshot(snapshot::Args),
     /// Destroy a tenant's app, machines and volumes
     Destroy(destroy::Args),
     /// Show a tenant's logs
@@ -128,6 +131,7 @@ impl Command {
             Command::Upgrade(_) => "upgrade",
             Command::Deploy(_) => "deploy",
             Command::Backup(_) => "backup",
+            Command::Snapshot(_) => "snapshot",
             Command::Destroy(_) => "destroy",
             Command::Logs(_) => "logs",
             Command::Status(_) => "status",
@@ -147,6 +151,7 @@ impl Command {
             | Command::Upgrade(_)
             | Command::Deploy(_)
             | Command::Destroy(_)
+            | Command::Snapshot(_)
                 if dry_run =>
             {
                 Access::Read
@@ -154,8 +159,9 @@ impl Command {
             Command::Provision(_)
             | Command::Upgrade(_)
             | Command::Deploy(_)
-            | Command::Backup(_)
+            | Command::Snapshot(_)
             | Command::Destroy(_) => Access::Write,
+            Command::Backup(args) => args.access(dry_run),
             Command::Logs(_)
             | Command::Status(_)
             | Command::List(_)
@@ -177,6 +183,7 @@ pub async fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<()> {
         Command::Upgrade(args) => upgrade::run(ctx, args).await,
         Command::Deploy(args) => deploy::run(ctx, args).await,
         Command::Backup(args) => backup::run(ctx, args).await,
+        Command::Snapshot(args) => snapshot::run(ctx, args).await,
         Command::Destroy(args) => destroy::run(ctx, args).await,
         Command::Logs(args) => logs::run(ctx, args).await,
         Command::Status(args) => status::run(ctx, args).await,

@@ -201,6 +201,31 @@ impl DestroyDocument {
     pub const KIND: &'static str = "destroy";
 }
 
+/// `tenantctl snapshot <tenant>`: kind `snapshot`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotDocument {
+    pub schema_version: u32,
+    pub kind: String,
+    pub tenant: String,
+    pub app: String,
+    /// The volume snapshotted (the one the tenant's machine mounts).
+    pub volume_id: String,
+    /// Fly's snapshot id; null in a dry run.
+    pub snapshot_id: Option<String>,
+    /// Bytes stored; null in a dry run.
+    pub size_bytes: Option<u64>,
+    /// RFC 3339, as Fly sent it; null in a dry run or when Fly sent none.
+    pub created_at: Option<String>,
+    /// Fly's snapshot status (`created` once taken); null in a dry run.
+    pub status: Option<String>,
+    /// True: nothing was taken; `volume_id` is what would be snapshotted.
+    pub dry_run: bool,
+}
+
+impl SnapshotDocument {
+    pub const KIND: &'static str = "snapshot";
+}
+
 /// The parts of a destroyed tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DestroyedResources {

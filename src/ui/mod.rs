@@ -1,6 +1,7 @@
 //! Terminal I/O, and the only place tenantctl prints: stdout carries results (tables, fly.toml,
 //! JSON); stderr carries progress, prompts, logs and errors.
 
+pub mod confirm;
 pub mod printer;
 pub mod progress;
 pub mod prompt;

@@ -73,6 +73,20 @@ impl Progress {
         self.mode
     }
 
+    /// A bar over `total` subjects (tenants of a fleet run), on a terminal only; each
+    /// subject's `finished` advances it. Elsewhere each tenant's lines say the same.
+    pub fn over_subjects(&self, total: u64, label: &str) -> Option<ProgressBar> {
+        let multi = self.multi.as_ref()?;
+        let bar = multi.insert(0, ProgressBar::new(total));
+        if let Ok(style) = ProgressStyle::with_template(
+            "{prefix:.bold} [{bar:30}] {pos}/{len} {msg} {elapsed:.dim}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_prefix(label.to_string());
+        Some(bar)
+    }
+
     /// Masks secrets even when progress itself is hidden: under GitHub Actions a hook's output
     /// can reach the log through an error message whatever the verbosity.
     #[must_use]

@@ -51,6 +51,7 @@ fn completions_know_every_command() {
         "upgrade",
         "deploy",
         "backup",
+        "snapshot",
         "destroy",
         "logs",
         "status",

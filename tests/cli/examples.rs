@@ -11,9 +11,9 @@ use serde_yaml::Value;
 use crate::harness::{TestEnv, code, stderr, stdout};
 use crate::sim::Sim;
 
-/// Flags the examples use that commands under construction will have (the backup feature). Each is accepted until
-/// the command's --help lists it, and the test says so meanwhile.
-const PENDING_FLAGS: &[(&str, &str)] = &[("backup", "--all"), ("backup", "--shard")];
+/// Flags the examples use that commands under construction will have. Each is accepted until
+/// the command's --help lists it, and the test says so meanwhile. None at present.
+const PENDING_FLAGS: &[(&str, &str)] = &[];
 
 /// Global options that take a value (the value is not a subcommand).
 const VALUE_OPTIONS: &[&str] = &["--config", "--api-url", "--org", "-o", "--output", "--role"];

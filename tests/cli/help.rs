@@ -9,6 +9,7 @@ fn help_texts() {
         ("help_root", &["--help"][..]),
         ("help_render", &["render", "--help"]),
         ("help_provision", &["provision", "--help"]),
+        ("help_snapshot", &["snapshot", "--help"]),
     ] {
         insta::assert_snapshot!(name, env.snapshot(args));
     }

@@ -105,3 +105,48 @@ fn local_dry_run_ignores_an_unusable_url_in_the_environment() {
     ]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
 }
+
+#[test]
+fn local_backup_verify_and_restore_go_through_the_emulators_object_store() {
+    let env = TestEnv::empty();
+    let output = env.run(&["--local", "provision", "acme", "--tier", "starter"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let volume = volume_dirs(&env.work()).remove(0);
+    let readme = std::fs::read(volume.join("files/README.txt")).expect("files/");
+
+    let output = env.run(&["--local", "backup", "acme", "-o", "json"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let id = json(&output)["id"].as_str().expect("id").to_string();
+    // The objects live under .tenantctl/local/, in the emulator's store.
+    assert!(env.work().join(".tenantctl/local/objects").is_dir());
+
+    let output = env.run(&["--local", "backup", "verify", "acme", &id]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let output = env.run(&[
+        "--local", "--role", "support", "backup", "list", "acme", "-o", "json",
+    ]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(json(&output)["backups"][0]["verified"], true);
+    let output = env.run(&["--local", "--role", "support", "backup", "acme"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+
+    std::fs::remove_dir_all(volume.join("files")).expect("wipe files");
+    std::fs::remove_file(volume.join("site.db")).expect("wipe db");
+    let output = env.run(&[
+        "--local",
+        "backup",
+        "restore",
+        "acme",
+        &id,
+        "--yes",
+        "--confirm",
+        "acme",
+    ]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read(volume.join("files/README.txt")).expect("restored"),
+        readme
+    );
+    let db = std::fs::read(volume.join("site.db")).expect("site.db restored");
+    assert!(db.windows(4).any(|w| w == b"acme"), "no row for acme");
+}

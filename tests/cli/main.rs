@@ -1,6 +1,7 @@
 //! Integration tests: the real `tenantctl` binary in a hermetic environment (cleared env, temp
 //! HOME and working directory). One test binary, one module per area.
 
+mod backup;
 mod cancel;
 mod completions;
 mod config;
@@ -19,6 +20,7 @@ mod provision;
 mod render;
 mod role;
 mod sim;
+mod snapshot;
 mod streams;
 mod stubs;
 mod tenants;

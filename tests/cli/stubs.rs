@@ -6,7 +6,6 @@ const NOT_YET: &[&[&str]] = &[
     &["upgrade", "acme", "globex", "--tier", "pro"],
     &["upgrade", "--all"],
     &["deploy", "acme", "globex"],
-    &["backup", "acme"],
 ];
 
 #[test]
@@ -26,19 +25,22 @@ fn not_yet_available_commands_exit_1_with_a_plain_message() {
             stderr(&output)
         );
     }
-    insta::assert_snapshot!("backup_not_available", env.snapshot(&["backup", "acme"]));
+    insta::assert_snapshot!(
+        "upgrade_all_not_available",
+        env.snapshot(&["upgrade", "--all"])
+    );
 }
 
 #[test]
 fn not_yet_available_in_json_mode() {
     let env = TestEnv::example();
-    let output = env.run(&["backup", "acme", "-o", "json"]);
+    let output = env.run(&["upgrade", "--all", "-o", "json"]);
     assert_eq!(code(&output), 1);
     let doc = json(&output);
     assert_eq!(doc["schema_version"], 1);
     assert_eq!(
         doc["error"]["message"],
-        "`tenantctl backup` is not available in this version yet"
+        "`tenantctl upgrade` is not available in this version yet"
     );
     assert_eq!(doc["error"]["exit_code"], 1);
     assert_eq!(doc["error"]["kind"], "failed");

@@ -39,6 +39,7 @@ pub mod faults;
 mod inspect;
 mod lifecycle;
 mod logs;
+mod objects;
 pub mod profile;
 mod ratelimit;
 pub mod requestlog;
@@ -57,6 +58,7 @@ use tokio::task::JoinHandle;
 
 pub use error::Error;
 pub use faults::{DelayRule, FaultRule};
+pub use objects::ObjectStoreConfig;
 pub use profile::{Faults, Profile};
 pub use requestlog::RequestRecord;
 
@@ -74,6 +76,8 @@ pub struct Config {
     /// "127.0.0.1:0" = ephemeral port.
     pub listen: SocketAddr,
     pub profile: Profile,
+    /// The S3-compatible object store under `/s3`; off when None.
+    pub objects: Option<ObjectStoreConfig>,
 }
 
 impl Config {
@@ -83,7 +87,14 @@ impl Config {
             state_dir: state_dir.into(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             profile: Profile::zero(),
+            objects: None,
         }
+    }
+
+    /// Serve the object store under `/s3` with these credentials and buckets.
+    pub fn with_objects(mut self, objects: ObjectStoreConfig) -> Config {
+        self.objects = Some(objects);
+        self
     }
 }
 
@@ -96,6 +107,7 @@ pub(crate) struct Sim {
     pub(crate) faults: FaultEngine,
     pub(crate) reqlog: RequestLog,
     pub(crate) ratelimit: RateLimiter,
+    pub(crate) objects: Option<objects::Objects>,
     /// Fired whenever a machine changes, to wake `wait` calls.
     pub(crate) changed: Notify,
     /// Set when the server is shutting down, so long waits end early.
@@ -139,6 +151,10 @@ pub async fn spawn(config: Config) -> Result<Handle, Error> {
     let readonly_token = tokens
         .ensure(&store, "readonly", "personal", None)
         .map_err(|e| Error::Other(e.message))?;
+    let objects = match config.objects {
+        Some(cfg) => Some(objects::Objects::open(cfg, state_dir.join("objects"))?),
+        None => None,
+    };
     let sim = Arc::new(Sim {
         store,
         tokens,
@@ -147,6 +163,7 @@ pub async fn spawn(config: Config) -> Result<Handle, Error> {
         state_dir,
         reqlog: RequestLog::default(),
         ratelimit: RateLimiter::default(),
+        objects,
         changed: Notify::new(),
         stopping: std::sync::atomic::AtomicBool::new(false),
     });
@@ -169,6 +186,14 @@ impl Handle {
     /// "http://127.0.0.1:PORT" (no /v1).
     pub fn base_url(&self) -> String {
         self.base_url.clone()
+    }
+    /// The object store's endpoint, "http://127.0.0.1:PORT/s3", when it is enabled. Give it to
+    /// S3 clients as a path-style endpoint.
+    pub fn objects_url(&self) -> Option<String> {
+        self.sim
+            .objects
+            .as_ref()
+            .map(|_| format!("{}/s3", self.base_url))
     }
     /// Full access to org "personal".
     pub fn org_token(&self) -> String {

@@ -464,6 +464,7 @@ mod tests {
             state_dir: dir.path().to_path_buf(),
             reqlog: Default::default(),
             ratelimit: Default::default(),
+            objects: None,
             changed: tokio::sync::Notify::new(),
             stopping: std::sync::atomic::AtomicBool::new(false),
         };

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use flysim::{Config, Profile};
+use flysim::{Config, ObjectStoreConfig, Profile};
 
 #[derive(Parser)]
 #[command(
@@ -58,6 +58,10 @@ struct ServeArgs {
     rate_limit: bool,
     #[arg(long)]
     seed: Option<u64>,
+    /// Also serve an S3-compatible object store under /s3 (key flysim-local, secret
+    /// flysim-local-secret, region local, bucket tenantctl-local).
+    #[arg(long)]
+    objects: bool,
 }
 
 fn profile_from(args: &ServeArgs) -> anyhow::Result<Profile> {
@@ -112,6 +116,7 @@ async fn main() -> anyhow::Result<()> {
                 state_dir: args.state.clone(),
                 listen: args.listen,
                 profile,
+                objects: args.objects.then(ObjectStoreConfig::local),
             })
             .await
             .with_context(|| format!("starting flysim with state dir {}", args.state.display()))?;
@@ -119,6 +124,18 @@ async fn main() -> anyhow::Result<()> {
             println!("base_url={}", handle.base_url());
             println!("org_token={}", handle.org_token());
             println!("readonly_token={}", handle.readonly_token());
+            if let Some(url) = handle.objects_url() {
+                let o = ObjectStoreConfig::local();
+                // Path-style endpoint for S3 clients; the secret is the fixed local one.
+                println!("s3_endpoint={url}");
+                println!(
+                    "s3_credentials=access_key_id={} secret_access_key={} region={} bucket={}",
+                    o.access_key_id,
+                    o.secret_access_key,
+                    o.region,
+                    o.buckets.join(",")
+                );
+            }
             std::io::stdout().flush()?;
             terminated().await;
             handle.shutdown().await;

@@ -24,6 +24,8 @@ pub struct Profile {
     pub cert_issue_after_ms: u64,
     /// Idle time before an autostop machine stops (0 = never).
     pub autostop_idle_ms: u64,
+    /// An on-demand snapshot is listed as `running` this long before `created`.
+    pub snapshot_ms: u64,
     /// Fly's per-action rate limits.
     pub rate_limit: bool,
     /// Seed of the fault-injection random generator.
@@ -70,6 +72,7 @@ impl Profile {
             checks_pass_after_ms: 3000,
             cert_issue_after_ms: 10_000,
             autostop_idle_ms: 300_000,
+            snapshot_ms: 2000,
             rate_limit: true,
             seed: 0,
             faults: Faults::default(),

@@ -12,7 +12,7 @@ pub struct RequestRecord {
     /// 0 when the connection was reset without an answer.
     pub status: u16,
     pub latency_ms: f64,
-    /// "org" | "readonly" | "app:<name>" | "none"
+    /// "org" | "readonly" | "app:<name>" | "none" | "s3" (object store, presigned)
     pub scope: String,
 }
 

@@ -181,6 +181,22 @@ async fn front(
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
+
+    if crate::objects::is_object_path(&path) {
+        // S3 clients sign URLs instead of sending Fly tokens, and Fly's faults, latency and
+        // rate limits model the Machines API only; the answers stay S3's XML.
+        let resp = next.run(req).await;
+        sim.reqlog.push(RequestRecord {
+            method,
+            path,
+            query: query.as_deref().map(crate::objects::redact_query),
+            status: resp.status().as_u16(),
+            latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+            scope: "s3".to_string(),
+        });
+        return resp;
+    }
+
     let auth_header = req
         .headers()
         .get(header::AUTHORIZATION)

@@ -19,5 +19,6 @@ pub mod metadata;
 pub mod ops;
 pub mod resources;
 pub mod shell;
+pub mod storage;
 pub mod template;
 pub mod tenant;

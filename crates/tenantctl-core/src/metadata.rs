@@ -20,6 +20,22 @@ pub const HOOK_PREFIX: &str = "tenantctl_hook_";
 /// Set once the health gate has passed, so a re-run can tell an auto-stopped tenant that
 /// completed from one whose gate never passed.
 pub const HEALTH_PASSED: &str = "tenantctl_health_passed";
+/// A restore from a snapshot: the snapshot id, written before the new volume is created, so a
+/// re-run after an interruption finds that volume instead of making a second one.
+pub const RESTORE_SNAPSHOT: &str = "tenantctl_restore_snapshot";
+/// The volume the machine mounted before the restore (kept, for the operator to delete).
+pub const RESTORE_OLD_VOLUME: &str = "tenantctl_restore_old_volume";
+/// The volume the restore created from the snapshot.
+pub const RESTORE_VOLUME: &str = "tenantctl_restore_volume";
+/// Set to the snapshot id once the restored machine passed its health gate.
+pub const RESTORE_DONE: &str = "tenantctl_restore_done";
+/// Every key a restore writes; moving back to the old volume removes them all.
+pub const RESTORE_KEYS: [&str; 4] = [
+    RESTORE_SNAPSHOT,
+    RESTORE_OLD_VOLUME,
+    RESTORE_VOLUME,
+    RESTORE_DONE,
+];
 
 /// The value of `key` in the machine's metadata.
 pub fn get<'m>(machine: &'m Machine, key: &str) -> Option<&'m str> {

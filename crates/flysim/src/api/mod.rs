@@ -150,4 +150,5 @@ pub fn routes() -> Router<Arc<Sim>> {
         )
         .route("/__flysim/requests", get(admin::requests))
         .route("/__flysim/tokens", post(admin::token))
+        .merge(crate::objects::routes())
 }

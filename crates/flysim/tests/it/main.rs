@@ -16,6 +16,7 @@ mod leases;
 mod lifecycle;
 mod logs;
 mod machines;
+mod objects;
 mod persistence;
 mod profile;
 mod ratelimit;

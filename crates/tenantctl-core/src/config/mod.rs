@@ -4,6 +4,7 @@
 //! Every table denies unknown keys: a typo must fail loudly instead of silently falling back to a
 //! default, because the values decide what gets provisioned for paying customers.
 
+mod backup;
 mod duration;
 mod error;
 pub(crate) mod spans;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
+pub use backup::{Addressing, Backup, DatabaseDump, FilesArchive, LOCAL_BUCKET};
 pub use duration::ConfigDuration;
 pub use error::ConfigError;
 use spans::KeyIndex;
@@ -52,6 +54,8 @@ struct RawConfig {
     /// `operator` or `support`: who uses this configuration (the CLI's --role wins).
     #[serde(default)]
     role: Option<String>,
+    #[serde(default)]
+    backup: Option<Backup>,
 }
 
 /// The roles `role` may name.
@@ -79,6 +83,9 @@ pub struct Tier {
     /// Protected tenants are never destroyed or downgraded without an explicit override.
     #[serde(default)]
     pub protected: bool,
+    /// Tenants on this tier are backed up (when `[backup]` is configured).
+    #[serde(default)]
+    pub backups: bool,
 }
 
 /// serde names Rust types ("expected u32"); say what to write instead.
@@ -243,6 +250,7 @@ pub struct Config {
     pub health: Health,
     /// One of [`ROLES`], when the file sets it.
     pub role: Option<String>,
+    pub backup: Option<Backup>,
     index: KeyIndex,
 }
 
@@ -356,6 +364,13 @@ impl Config {
             }
         }
 
+        if let Some(backup) = &raw.backup {
+            backup.check().map_err(|(key, m)| invalid(&key, m))?;
+            for tenant in &backup.tenants {
+                TenantId::parse(tenant).map_err(|e| invalid("backup.tenants", e.to_string()))?;
+            }
+        }
+
         let config_dir = match &source {
             ConfigSource::File(path) => path.parent().map(Path::to_path_buf),
             ConfigSource::BuiltinLocal => None,
@@ -380,6 +395,7 @@ impl Config {
             hooks: raw.hooks,
             health: raw.health,
             role,
+            backup: raw.backup,
             index,
         })
     }
@@ -411,6 +427,16 @@ impl Config {
         tier.template.as_deref().unwrap_or(tier_name)
     }
 
+    /// Whether `tenant`, on `tier`, has backups: `[backup]` is configured and the tier has
+    /// them or the tenant has the add-on.
+    pub fn has_backups(&self, tenant: &str, tier: Option<&str>) -> bool {
+        let Some(backup) = &self.backup else {
+            return false;
+        };
+        backup.tenants.iter().any(|t| t == tenant)
+            || tier.is_some_and(|t| self.tier(t).is_ok_and(|t| t.backups))
+    }
+
     /// An error about the value at `key`, located in this config's file.
     pub fn error_at(&self, key: &str, message: impl Into<String>) -> ConfigError {
         ConfigError::Invalid {
@@ -425,6 +451,7 @@ impl Config {
 
 /// The tiers used when tenantctl.toml has no [tiers] table.
 fn default_tiers() -> Vec<(String, Tier)> {
+    // Paying (protected) tenants have backups by default.
     let tier = |volume, size: &str, memory: &str, always_on, protected| Tier {
         template: None,
         volume_size_gb: volume,
@@ -432,6 +459,7 @@ fn default_tiers() -> Vec<(String, Tier)> {
         vm_memory: memory.to_string(),
         always_on,
         protected,
+        backups: protected,
     };
     vec![
         (

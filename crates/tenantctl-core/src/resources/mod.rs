@@ -83,7 +83,7 @@ where
 }
 
 /// The last `max_chars` characters of `text`, marked when cut.
-pub(crate) fn tail(text: &str, max_chars: usize) -> String {
+pub fn tail(text: &str, max_chars: usize) -> String {
     let count = text.chars().count();
     if count <= max_chars {
         return text.to_string();

@@ -6,7 +6,7 @@ use fly_api::types::{CreateVolumeRequest, Volume};
 use super::{Note, create_once};
 use crate::error::{OpError, Suggestion};
 
-/// The volume named `name`; never a second one. A volume in another region than `region` is
+/// The volume named `name` (the attached one when several share it); never a second one. A volume in another region than `region` is
 /// a conflict: the machine must live where its volume is.
 pub async fn find(
     client: &FlyClient,
@@ -18,9 +18,12 @@ pub async fn find(
         .list_volumes(app)
         .await
         .map_err(|e| OpError::api("list volumes", e))?;
+    // After a restore from a snapshot the old volume is kept under the same name: the one a
+    // machine mounts is the tenant's.
     let Some(volume) = volumes
         .into_iter()
-        .find(|v| v.name == name && !v.is_being_destroyed())
+        .filter(|v| v.name == name && !v.is_being_destroyed())
+        .min_by_key(|v| v.attached_machine_id.is_none())
     else {
         return Ok(None);
     };

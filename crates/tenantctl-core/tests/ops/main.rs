@@ -4,4 +4,5 @@ mod common;
 mod errors;
 mod provision;
 mod resume;
+mod snapshot;
 mod status_list;
