@@ -57,16 +57,24 @@ impl Backups {
     }
 
     fn env_with(&self, extra: &str) -> TestEnv {
-        let config = format!(
-            "{}{}",
-            *CONFIG,
-            backup_table(&self.proxy.endpoint(), self.garage.bucket(), extra)
-        );
-        TestEnv::with_config(&config)
-            .var("TENANTCTL_API_URL", &self.sim.url())
-            .var("FLY_API_TOKEN", &self.sim.org_token())
+        self.env_for_table(&backup_table(
+            &self.proxy.endpoint(),
+            self.garage.bucket(),
+            extra,
+        ))
+    }
+
+    /// The test config with `table` as its `[backup]`, the sim's token and Garage's key.
+    fn env_for_table(&self, table: &str) -> TestEnv {
+        self.env_without_credentials(table)
             .var("AWS_ACCESS_KEY_ID", self.garage.access_key_id())
             .var("AWS_SECRET_ACCESS_KEY", self.garage.secret_access_key())
+    }
+
+    fn env_without_credentials(&self, table: &str) -> TestEnv {
+        TestEnv::with_config(&format!("{}{table}", *CONFIG))
+            .var("TENANTCTL_API_URL", &self.sim.url())
+            .var("FLY_API_TOKEN", &self.sim.org_token())
     }
 
     fn env(&self) -> TestEnv {
@@ -451,15 +459,7 @@ fn bad_input_gets_one_clear_message_and_its_exit_code() {
     assert!(!stderr(&output).contains("not-the-secret"));
 
     // A bucket that does not exist: exit 3.
-    let env2 = TestEnv::with_config(&format!(
-        "{}{}",
-        *CONFIG,
-        backup_table(&b.proxy.endpoint(), "no-such-bucket", "")
-    ))
-    .var("TENANTCTL_API_URL", &b.sim.url())
-    .var("FLY_API_TOKEN", &b.sim.org_token())
-    .var("AWS_ACCESS_KEY_ID", b.garage.access_key_id())
-    .var("AWS_SECRET_ACCESS_KEY", b.garage.secret_access_key());
+    let env2 = b.env_for_table(&backup_table(&b.proxy.endpoint(), "no-such-bucket", ""));
     let output = env2.run(&["backup", "acme"]);
     assert_eq!(code(&output), 3, "{}", stderr(&output));
     assert!(
@@ -469,13 +469,7 @@ fn bad_input_gets_one_clear_message_and_its_exit_code() {
     );
 
     // No credentials at all: exit 2 with what to set.
-    let bare = TestEnv::with_config(&format!(
-        "{}{}",
-        *CONFIG,
-        backup_table(&b.proxy.endpoint(), b.garage.bucket(), "")
-    ))
-    .var("TENANTCTL_API_URL", &b.sim.url())
-    .var("FLY_API_TOKEN", &b.sim.org_token());
+    let bare = b.env_without_credentials(&backup_table(&b.proxy.endpoint(), b.garage.bucket(), ""));
     let output = bare.run(&["backup", "acme"]);
     assert_eq!(code(&output), 2, "{}", stderr(&output));
     assert!(
@@ -528,19 +522,13 @@ fn bad_input_gets_one_clear_message_and_its_exit_code() {
     );
 
     // A dump command missing in the image: exit 1 with the hint.
-    let missing = TestEnv::with_config(&format!(
-        "{}{}",
-        *CONFIG,
-        // The rest of the real dump line becomes a comment.
-        backup_table(&b.proxy.endpoint(), b.garage.bucket(), "").replace(
+    // The rest of the real dump line becomes a comment.
+    let missing = b.env_for_table(
+        &backup_table(&b.proxy.endpoint(), b.garage.bucket(), "").replace(
             "dump = [\"sh\"",
-            "dump = [\"tenantctl-no-such-dumper\", \"{file}\"]\n# [\"sh\""
-        )
-    ))
-    .var("TENANTCTL_API_URL", &b.sim.url())
-    .var("FLY_API_TOKEN", &b.sim.org_token())
-    .var("AWS_ACCESS_KEY_ID", b.garage.access_key_id())
-    .var("AWS_SECRET_ACCESS_KEY", b.garage.secret_access_key());
+            "dump = [\"tenantctl-no-such-dumper\", \"{file}\"]\n# [\"sh\"",
+        ),
+    );
     let output = missing.run(&["backup", "acme"]);
     assert_eq!(code(&output), 1, "{}", stderr(&output));
     assert!(
