@@ -14,11 +14,11 @@ use tenantctl_core::tenant::TenantId;
 use crate::cli::provision::{step_documents, step_rows};
 use crate::cli::status::target_suffix;
 use crate::context::{Context, OutputFormat};
-use crate::error::{CliError, from_op};
+use crate::error::from_op;
 use crate::frame::Access;
 use crate::output::{DestroyDocument, DestroyedResources, SCHEMA_VERSION};
+use crate::ui::confirm::{self, Typed};
 use crate::ui::progress::format_elapsed;
-use crate::ui::prompt::{Interactivity, PromptError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -37,14 +37,14 @@ pub struct Args {
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     let tenant = TenantId::parse(&args.tenant)?.to_string();
-    if let Some(confirm) = args.confirm.as_deref().filter(|c| *c != tenant) {
-        return Err(CliError::usage(format!(
-            "--confirm `{}` does not match the tenant `{tenant}`; nothing was deleted",
-            confirm.escape_debug()
-        ))
-        .with_hint(format!("pass --confirm {tenant} to destroy `{tenant}`"))
-        .into());
-    }
+    let typed = Typed {
+        tenant: &tenant,
+        action: format!("destroy tenant `{tenant}` and delete its data"),
+        doing: format!("destroying tenant `{tenant}`"),
+        short: "destroy it",
+        nothing_done: "nothing was deleted",
+    };
+    confirm::check_flag(args.confirm.as_deref(), &tenant, &typed)?;
     let config = ctx.config()?;
     let options = DestroyOptions {
         force_protected: args.force_protected,
@@ -71,7 +71,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
                 destroy::check_protected(&inventory, options.force_protected).map_err(op_error)?;
             }
             if prompting {
-                confirm(ctx, &tenant).await?;
+                confirm::typed(ctx, false, typed).await?;
             }
             // A tenant with backups gets a last one before anything is deleted; a failed
             // final backup stops the destroy.
@@ -145,37 +145,6 @@ fn list(ctx: &Context, inventory: &Inventory, prompting: bool) {
     );
     for line in inventory.lines() {
         ctx.printer.item(&line, prompting);
-    }
-}
-
-/// The operator types the tenant id. Without a terminal, the flags that confirm are named.
-async fn confirm(ctx: &Context, tenant: &str) -> anyhow::Result<()> {
-    let prompter = ctx.prompter;
-    let action = format!("destroy tenant `{tenant}` and delete its data");
-    let hint = format!("pass --yes --confirm {tenant} to destroy it without a prompt");
-    if prompter.interactivity() != Interactivity::Interactive && ctx.assume_yes {
-        // --yes without the id repeated: say what is missing rather than "cannot ask".
-        return Err(CliError::usage(format!(
-            "destroying tenant `{tenant}` needs the tenant id repeated: --yes alone does not confirm a destroy"
-        ))
-        .with_hint(hint)
-        .into());
-    }
-    let (action_text, expected, hint_text) = (action.clone(), tenant.to_string(), hint.clone());
-    let answer = tokio::task::spawn_blocking(move || {
-        prompter.type_to_confirm(&action_text, &expected, &hint_text)
-    })
-    .await
-    .map_err(|e| CliError::new(crate::error::Exit::Failed, format!("prompt failed: {e}")))?;
-    match answer {
-        Ok(()) => Ok(()),
-        Err(PromptError::Declined { .. }) => Err(CliError::new(
-            crate::error::Exit::Failed,
-            format!("the typed id does not match `{tenant}`: nothing was deleted"),
-        )
-        .with_hint(format!("type `{tenant}` exactly, or {hint}"))
-        .into()),
-        Err(other) => Err(other.into()),
     }
 }
 

@@ -11,6 +11,8 @@ pub struct Typed<'a> {
     pub tenant: &'a str,
     /// "destroy tenant `acme` and delete its data".
     pub action: String,
+    /// "destroying tenant `acme`": what needs the id repeated.
+    pub doing: String,
     /// "destroy it": completes "pass --yes --confirm acme to ... without a prompt".
     pub short: &'a str,
     /// "nothing was deleted".
@@ -44,8 +46,8 @@ pub async fn typed(ctx: &Context, confirmed: bool, typed: Typed<'_>) -> anyhow::
     if prompter.interactivity() != Interactivity::Interactive && ctx.assume_yes {
         // --yes without the id repeated: say what is missing rather than "cannot ask".
         return Err(CliError::usage(format!(
-            "to {} needs the tenant id repeated: --yes alone does not confirm it",
-            typed.action
+            "{} needs the tenant id repeated: --yes alone does not confirm it",
+            typed.doing
         ))
         .with_hint(hint)
         .into());

@@ -55,6 +55,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     let typed = Typed {
         tenant: &target,
         action: format!("overwrite the data of tenant `{target}` with a restore"),
+        doing: format!("restoring into tenant `{target}`"),
         short: "restore it",
         nothing_done: "nothing was restored",
     };

@@ -174,7 +174,7 @@ async fn dispatch(sim: &Sim, req: Request) -> Result<Response, S3Error> {
     let rest = rest.strip_prefix('/').unwrap_or(rest);
     let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
     let decode = |s: &str| {
-        String::from_utf8(sigv4::percent_decode(s, false))
+        String::from_utf8(crate::util::percent_decode_bytes(s, false))
             .map_err(|_| S3Error::bad_request("InvalidURI", "Couldn't parse the specified URI."))
     };
     let (bucket, key) = (decode(bucket)?, decode(key)?);

@@ -9,6 +9,7 @@ use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 use super::ObjectStoreConfig;
 use super::xml::S3Error;
+use crate::util::percent_decode_bytes as percent_decode;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -224,36 +225,6 @@ pub(crate) fn query_pairs(raw: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
             (percent_decode(k, true), percent_decode(v, true))
         })
         .collect()
-}
-
-pub(crate) fn percent_decode(s: &str, plus_is_space: bool) -> Vec<u8> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' if plus_is_space => out.push(b' '),
-            b'%' if i + 2 < b.len() => match (hex_val(b[i + 1]), hex_val(b[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h * 16 + l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    out
-}
-
-fn hex_val(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 /// SigV4's URI encoding: everything but unreserved characters (and `/` in paths) as `%XX`.
