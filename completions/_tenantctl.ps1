@@ -43,6 +43,8 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('provision', 'provision', [CompletionResultType]::ParameterValue, 'Create a tenant: app, volume, secrets, machine, certificates, then run hooks')
             [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Re-render tenants'' fly.toml from the current templates and roll it out')
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Roll a new image out to tenants')
+            [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Show how the fleet differs from the fleet file (fleet.toml)')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Make the fleet what the fleet file says, in waves')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Back up tenants to S3-compatible storage; list, verify, restore, prune')
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Take a Fly snapshot of a tenant''s volume and wait until it is created')
             [CompletionResult]::new('destroy', 'destroy', [CompletionResultType]::ParameterValue, 'Destroy a tenant''s app, machines and volumes')
@@ -82,16 +84,23 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;upgrade' {
-            [CompletionResult]::new('--tier', '--tier', [CompletionResultType]::ParameterName, 'Move the tenant to this tier (up or down)')
-            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Tenants upgraded at the same time')
+            [CompletionResult]::new('--tier', '--tier', [CompletionResultType]::ParameterName, 'Move the tenant(s) to this tier (up or down) [fleet default: each stays on its tier]')
+            [CompletionResult]::new('--from-tier', '--from-tier', [CompletionResultType]::ParameterName, 'Only tenants now on this tier')
+            [CompletionResult]::new('--tenants', '--tenants', [CompletionResultType]::ParameterName, 'These tenants, comma-separated, in this order (the first ones are the canaries)')
+            [CompletionResult]::new('--tenants-file', '--tenants-file', [CompletionResultType]::ParameterName, 'Tenants listed in a file, one id per line (# comments)')
+            [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Only shard i of n (e.g. 2/4); every tenant is in exactly one shard')
+            [CompletionResult]::new('--canary', '--canary', [CompletionResultType]::ParameterName, 'Tenants in the canary wave; any canary failure halts the rollout')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Tenants changed at the same time after the canaries')
+            [CompletionResult]::new('--max-failures', '--max-failures', [CompletionResultType]::ParameterName, 'Halt once more tenants than this fail: a count or a percentage (10%)')
+            [CompletionResult]::new('--hold-back', '--hold-back', [CompletionResultType]::ParameterName, 'Keep these tenants as they are (comma-separated)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to tenantctl.toml [default: found by walking up from the current directory]')
             [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'Machines API base URL [default: https://api.machines.dev]')
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Fly organization slug [default: `org` in tenantctl.toml]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Format of results on stdout; json is the stable contract (docs/json.md)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Format of results on stdout; json is the stable contract (docs/json.md)')
             [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]')
-            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Upgrade every tenant (not available yet)')
             [CompletionResult]::new('--force-protected', '--force-protected', [CompletionResultType]::ParameterName, 'Also move a tenant down from a protected tier')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every tenant of the org')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
@@ -109,14 +118,78 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
         }
         'tenantctl;deploy' {
             [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'Image to deploy [default: `image` in tenantctl.toml]')
-            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Tenants deployed at the same time')
+            [CompletionResult]::new('--tier', '--tier', [CompletionResultType]::ParameterName, 'Only tenants on this tier')
+            [CompletionResult]::new('--tenants', '--tenants', [CompletionResultType]::ParameterName, 'These tenants, comma-separated, in this order (the first ones are the canaries)')
+            [CompletionResult]::new('--tenants-file', '--tenants-file', [CompletionResultType]::ParameterName, 'Tenants listed in a file, one id per line (# comments)')
+            [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Only shard i of n (e.g. 2/4); every tenant is in exactly one shard')
+            [CompletionResult]::new('--canary', '--canary', [CompletionResultType]::ParameterName, 'Tenants in the canary wave; any canary failure halts the rollout')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Tenants changed at the same time after the canaries')
+            [CompletionResult]::new('--max-failures', '--max-failures', [CompletionResultType]::ParameterName, 'Halt once more tenants than this fail: a count or a percentage (10%)')
+            [CompletionResult]::new('--hold-back', '--hold-back', [CompletionResultType]::ParameterName, 'Keep these tenants as they are (comma-separated)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to tenantctl.toml [default: found by walking up from the current directory]')
             [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'Machines API base URL [default: https://api.machines.dev]')
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Fly organization slug [default: `org` in tenantctl.toml]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Format of results on stdout; json is the stable contract (docs/json.md)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Format of results on stdout; json is the stable contract (docs/json.md)')
             [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]')
-            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Deploy to every tenant (not available yet)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every tenant of the org')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; fail with a hint instead')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Run against the built-in local Machines API emulator')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would change without changing anything')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tenantctl;plan' {
+            [CompletionResult]::new('--fleet', '--fleet', [CompletionResultType]::ParameterName, 'The fleet file or folder [default: fleet.toml, else fleet/, beside tenantctl.toml]')
+            [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Only shard i of n (e.g. 2/4) of the file''s tenants')
+            [CompletionResult]::new('--markdown', '--markdown', [CompletionResultType]::ParameterName, 'Also write the plan as Markdown to this file (for a pull request comment)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to tenantctl.toml [default: found by walking up from the current directory]')
+            [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'Machines API base URL [default: https://api.machines.dev]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Fly organization slug [default: `org` in tenantctl.toml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Format of results on stdout; json is the stable contract (docs/json.md)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Format of results on stdout; json is the stable contract (docs/json.md)')
+            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]')
+            [CompletionResult]::new('--detailed-exitcode', '--detailed-exitcode', [CompletionResultType]::ParameterName, 'Exit 0 when nothing would change, 2 when something would, 1 on error')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; fail with a hint instead')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Run against the built-in local Machines API emulator')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would change without changing anything')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tenantctl;apply' {
+            [CompletionResult]::new('--fleet', '--fleet', [CompletionResultType]::ParameterName, 'The fleet file or folder [default: fleet.toml, else fleet/, beside tenantctl.toml]')
+            [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Only shard i of n (e.g. 2/4) of the file''s tenants')
+            [CompletionResult]::new('--canary', '--canary', [CompletionResultType]::ParameterName, 'Tenants in the canary wave; any canary failure halts the rollout')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Tenants changed at the same time after the canaries')
+            [CompletionResult]::new('--max-failures', '--max-failures', [CompletionResultType]::ParameterName, 'Halt once more tenants than this fail: a count or a percentage (10%)')
+            [CompletionResult]::new('--hold-back', '--hold-back', [CompletionResultType]::ParameterName, 'Keep these tenants as they are (comma-separated)')
+            [CompletionResult]::new('--confirm-prune', '--confirm-prune', [CompletionResultType]::ParameterName, 'With --prune and --yes: the tenants to prune, repeated (comma-separated)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to tenantctl.toml [default: found by walking up from the current directory]')
+            [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'Machines API base URL [default: https://api.machines.dev]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Fly organization slug [default: `org` in tenantctl.toml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Format of results on stdout; json is the stable contract (docs/json.md)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Format of results on stdout; json is the stable contract (docs/json.md)')
+            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]')
+            [CompletionResult]::new('--prune', '--prune', [CompletionResultType]::ParameterName, 'Also destroy the tenants that are in Fly but not in the fleet file')
+            [CompletionResult]::new('--skip-final-backup', '--skip-final-backup', [CompletionResultType]::ParameterName, 'With --prune: destroy without the final backup of tenants with backups')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
@@ -472,6 +545,8 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('provision', 'provision', [CompletionResultType]::ParameterValue, 'Create a tenant: app, volume, secrets, machine, certificates, then run hooks')
             [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Re-render tenants'' fly.toml from the current templates and roll it out')
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Roll a new image out to tenants')
+            [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Show how the fleet differs from the fleet file (fleet.toml)')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Make the fleet what the fleet file says, in waves')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Back up tenants to S3-compatible storage; list, verify, restore, prune')
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Take a Fly snapshot of a tenant''s volume and wait until it is created')
             [CompletionResult]::new('destroy', 'destroy', [CompletionResultType]::ParameterValue, 'Destroy a tenant''s app, machines and volumes')
@@ -491,6 +566,12 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;help;deploy' {
+            break
+        }
+        'tenantctl;help;plan' {
+            break
+        }
+        'tenantctl;help;apply' {
             break
         }
         'tenantctl;help;backup' {

@@ -42,6 +42,8 @@ complete -c tenantctl -n "__fish_tenantctl_needs_command" -s V -l version -d 'Pr
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "provision" -d 'Create a tenant: app, volume, secrets, machine, certificates, then run hooks'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "upgrade" -d 'Re-render tenants\' fly.toml from the current templates and roll it out'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "deploy" -d 'Roll a new image out to tenants'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "plan" -d 'Show how the fleet differs from the fleet file (fleet.toml)'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "apply" -d 'Make the fleet what the fleet file says, in waves'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "backup" -d 'Back up tenants to S3-compatible storage; list, verify, restore, prune'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "snapshot" -d 'Take a Fly snapshot of a tenant\'s volume and wait until it is created'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "destroy" -d 'Destroy a tenant\'s app, machines and volumes'
@@ -71,8 +73,15 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l local 
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l dry-run -d 'Show what would change without changing anything'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s h -l help -d 'Print help'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s V -l version -d 'Print version'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l tier -d 'Move the tenant to this tier (up or down)' -r
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l concurrency -d 'Tenants upgraded at the same time' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l tier -d 'Move the tenant(s) to this tier (up or down) [fleet default: each stays on its tier]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l from-tier -d 'Only tenants now on this tier' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l tenants -d 'These tenants, comma-separated, in this order (the first ones are the canaries)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l tenants-file -d 'Tenants listed in a file, one id per line (# comments)' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l shard -d 'Only shard i of n (e.g. 2/4); every tenant is in exactly one shard' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l canary -d 'Tenants in the canary wave; any canary failure halts the rollout' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l concurrency -d 'Tenants changed at the same time after the canaries' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l max-failures -d 'Halt once more tenants than this fail: a count or a percentage (10%)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l hold-back -d 'Keep these tenants as they are (comma-separated)' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
@@ -80,8 +89,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s o -l out
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l all -d 'Upgrade every tenant (not available yet)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l force-protected -d 'Also move a tenant down from a protected tier'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l all -d 'Every tenant of the org'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
@@ -91,7 +100,14 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l dry-run 
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s h -l help -d 'Print help'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s V -l version -d 'Print version'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l image -d 'Image to deploy [default: `image` in tenantctl.toml]' -r
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l concurrency -d 'Tenants deployed at the same time' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l tier -d 'Only tenants on this tier' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l tenants -d 'These tenants, comma-separated, in this order (the first ones are the canaries)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l tenants-file -d 'Tenants listed in a file, one id per line (# comments)' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l shard -d 'Only shard i of n (e.g. 2/4); every tenant is in exactly one shard' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l canary -d 'Tenants in the canary wave; any canary failure halts the rollout' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l concurrency -d 'Tenants changed at the same time after the canaries' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l max-failures -d 'Halt once more tenants than this fail: a count or a percentage (10%)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l hold-back -d 'Keep these tenants as they are (comma-separated)' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
@@ -99,7 +115,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s o -l outp
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l all -d 'Deploy to every tenant (not available yet)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l all -d 'Every tenant of the org'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
@@ -108,6 +124,49 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l local -d 
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l dry-run -d 'Show what would change without changing anything'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s h -l help -d 'Print help'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l fleet -d 'The fleet file or folder [default: fleet.toml, else fleet/, beside tenantctl.toml]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l shard -d 'Only shard i of n (e.g. 2/4) of the file\'s tenants' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l markdown -d 'Also write the plan as Markdown to this file (for a pull request comment)' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l detailed-exitcode -d 'Exit 0 when nothing would change, 2 when something would, 1 on error'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l fleet -d 'The fleet file or folder [default: fleet.toml, else fleet/, beside tenantctl.toml]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l shard -d 'Only shard i of n (e.g. 2/4) of the file\'s tenants' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l canary -d 'Tenants in the canary wave; any canary failure halts the rollout' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l concurrency -d 'Tenants changed at the same time after the canaries' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l max-failures -d 'Halt once more tenants than this fail: a count or a percentage (10%)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l hold-back -d 'Keep these tenants as they are (comma-separated)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l confirm-prune -d 'With --prune and --yes: the tenants to prune, repeated (comma-separated)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l prune -d 'Also destroy the tenants that are in Fly but not in the fleet file'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l skip-final-backup -d 'With --prune: destroy without the final backup of tenants with backups'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -s V -l version -d 'Print version'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l tier -d 'With --all: only tenants on this tier' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l concurrency -d 'With --all: tenants backed up at the same time' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l shard -d 'With --all: only shard i of n (e.g. 2/4); every tenant is in exactly one shard' -r
@@ -334,19 +393,21 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -l local -d 'Ru
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -l dry-run -d 'Show what would change without changing anything'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "provision" -d 'Create a tenant: app, volume, secrets, machine, certificates, then run hooks'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "upgrade" -d 'Re-render tenants\' fly.toml from the current templates and roll it out'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "deploy" -d 'Roll a new image out to tenants'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "backup" -d 'Back up tenants to S3-compatible storage; list, verify, restore, prune'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "snapshot" -d 'Take a Fly snapshot of a tenant\'s volume and wait until it is created'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "destroy" -d 'Destroy a tenant\'s app, machines and volumes'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "logs" -d 'Show a tenant\'s logs'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "status" -d 'Show a tenant\'s app, machine, volume and health'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "list" -d 'List tenants'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "render" -d 'Print a tenant\'s rendered fly.toml, or the machine config a fly.toml becomes'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy backup snapshot destroy logs status list render completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "provision" -d 'Create a tenant: app, volume, secrets, machine, certificates, then run hooks'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "upgrade" -d 'Re-render tenants\' fly.toml from the current templates and roll it out'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "deploy" -d 'Roll a new image out to tenants'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "plan" -d 'Show how the fleet differs from the fleet file (fleet.toml)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "apply" -d 'Make the fleet what the fleet file says, in waves'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "backup" -d 'Back up tenants to S3-compatible storage; list, verify, restore, prune'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "snapshot" -d 'Take a Fly snapshot of a tenant\'s volume and wait until it is created'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "destroy" -d 'Destroy a tenant\'s app, machines and volumes'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "logs" -d 'Show a tenant\'s logs'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "status" -d 'Show a tenant\'s app, machine, volume and health'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "list" -d 'List tenants'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "render" -d 'Print a tenant\'s rendered fly.toml, or the machine config a fly.toml becomes'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "list" -d 'List a tenant\'s backups and Fly volume snapshots, newest first'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "verify" -d 'Download a backup, check every object against its manifest'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "restore" -d 'Restore a backup (or a Fly snapshot) into a tenant'

@@ -120,15 +120,6 @@ impl CliError {
         CliError::new(Exit::Interrupted, "interrupted")
             .with_hint("run the same command again to continue")
     }
-
-    /// A command that a later version fills in.
-    pub fn not_available(command: &str) -> CliError {
-        CliError::new(
-            Exit::Failed,
-            format!("`tenantctl {command}` is not available in this version yet"),
-        )
-        .with_hint("this version has render, provision, upgrade and deploy (one tenant), backup, snapshot, destroy, logs, status and list; see `tenantctl --help`")
-    }
 }
 
 /// The exit code of an operation error's class.

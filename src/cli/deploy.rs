@@ -1,52 +1,54 @@
-//! `tenantctl deploy`: ship a new image to one tenant, rolling back when its health gate fails.
+//! `tenantctl deploy`: ship a new image to one tenant, rolling back when its health gate fails;
+//! or to a fleet (`--all`, `--tenants`, `--tier`, `--shard`) as a rollout in waves.
 
 use std::time::Instant;
 
+use tenantctl_core::fleet::{Candidate, Selection};
 use tenantctl_core::ops::{self, DeployOptions, DeployReport};
 use tenantctl_core::tenant::TenantId;
 
 use crate::cli::provision::{step_documents, step_rows};
+use crate::cli::rollout::{self, Rollout};
+use crate::cli::select::{RolloutArgs, SelectArgs};
 use crate::cli::status::target_suffix;
 use crate::context::{Context, OutputFormat};
-use crate::error::CliError;
 use crate::frame::Access;
 use crate::output::{DeployDocument, SCHEMA_VERSION};
 use crate::ui::progress::format_elapsed;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Tenant id to deploy to
-    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    /// Tenant id(s) to deploy to
     pub tenants: Vec<String>,
-    /// Deploy to every tenant (not available yet)
-    #[arg(long)]
-    pub all: bool,
     /// Image to deploy [default: `image` in tenantctl.toml]
     #[arg(long)]
     pub image: Option<String>,
-    /// Tenants deployed at the same time
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
+    /// Only tenants on this tier
+    #[arg(long, value_name = "TIER", help_heading = "Fleet selection")]
+    pub tier: Option<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub rollout: RolloutArgs,
 }
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     for tenant in &args.tenants {
         TenantId::parse(tenant)?;
     }
-    let [tenant] = args.tenants.as_slice() else {
-        // Rollouts across tenants (canaries, waves) come with the fleet.
-        return Err(CliError::not_available("deploy")
-            .with_hint("deploy one tenant at a time: `tenantctl deploy <tenant> --image REF`")
-            .into());
-    };
-    if args.all {
-        return Err(CliError::not_available("deploy").into());
-    }
+    let selection = args.select.selection(&args.tenants, args.tier.clone())?;
     let config = ctx.config()?;
-    let image = args.image.unwrap_or_else(|| config.image.clone());
+    if let Some(tier) = &args.tier {
+        config.tier(tier)?;
+    }
+    let image = args.image.clone().unwrap_or_else(|| config.image.clone());
+    let tenant = match selection.single() {
+        Some(tenant) if args.rollout.hold_back.is_empty() => tenant.to_string(),
+        _ => return fleet(ctx, &args, &selection, image).await,
+    };
     let options = DeployOptions {
         dry_run: ctx.dry_run,
-        ..DeployOptions::new(config, tenant, image)
+        ..DeployOptions::new(config, &tenant, image)
     };
     // A plan only reads.
     let access = if ctx.dry_run {
@@ -127,4 +129,72 @@ fn print_report(ctx: &Context, report: &DeployReport) {
             );
         }
     }
+}
+
+/// `deploy` over a fleet: every selected tenant not already on the image, in waves.
+async fn fleet(
+    ctx: &Context,
+    args: &Args,
+    selection: &Selection,
+    image: String,
+) -> anyhow::Result<()> {
+    let config = ctx.config()?;
+    let options = args.rollout.options()?;
+    // The image is checked once, before anything is listed.
+    ops::deploy::check_image(&image).map_err(|e| crate::error::from_op(&e, &target_suffix(ctx)))?;
+    let access = if ctx.dry_run {
+        Access::Read
+    } else {
+        Access::Write
+    };
+    let resume = resume_line(ctx, args, &image);
+    ctx.connected(access, async |connection| {
+        let client = &connection.client;
+        let live = ops::list(client, config, &ops::ListOptions::default())
+            .await
+            .map_err(crate::cli::backup::op_error(ctx))?;
+        let chosen = selection
+            .resolve(&live)
+            .map_err(crate::cli::backup::op_error(ctx))?;
+        let candidates = chosen
+            .into_iter()
+            .map(|t| Candidate {
+                tenant: t.tenant.clone(),
+                before: t.image.clone().unwrap_or_else(|| "none".to_string()),
+                target: image.clone(),
+                held_back: args.rollout.holds_back(&t.tenant),
+            })
+            .collect();
+        let plan = Rollout {
+            operation: "deploy",
+            target: format!("image {image}"),
+            options,
+            resume: &resume,
+        };
+        rollout::drive(ctx, &plan, candidates, async |candidate, progress| {
+            let options = DeployOptions::new(config, &candidate.tenant, image.clone());
+            ops::deploy(client, &options, progress)
+                .await
+                .map(|report| report.changed)
+        })
+        .await
+    })
+    .await
+}
+
+/// The command that resumes this rollout: the same selection and image.
+fn resume_line(ctx: &Context, args: &Args, image: &str) -> String {
+    let mut words = vec!["tenantctl".to_string()];
+    words.extend(ctx.target_args());
+    words.push("deploy".into());
+    words.extend(crate::cli::select::selection_words(
+        &args.tenants,
+        &args.select,
+        args.tier.as_deref().map(|t| ("--tier", t)),
+    ));
+    words.push("--image".into());
+    words.push(crate::context::shell_word(image));
+    words.extend(args.rollout.words());
+    words.push("--yes".into());
+    words.join(" ")
 }

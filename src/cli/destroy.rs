@@ -7,6 +7,7 @@
 
 use std::time::Instant;
 
+use tenantctl_core::engine::Reporter;
 use tenantctl_core::ops::backup::FinalBackupTaker;
 use tenantctl_core::ops::destroy::{self, DestroyOptions, DestroyReport, FinalBackup, Inventory};
 use tenantctl_core::tenant::TenantId;
@@ -15,7 +16,7 @@ use crate::cli::provision::{step_documents, step_rows};
 use crate::cli::status::target_suffix;
 use crate::context::{Context, OutputFormat};
 use crate::error::from_op;
-use crate::frame::Access;
+use crate::frame::{Access, Connection};
 use crate::output::{DestroyDocument, DestroyedResources, SCHEMA_VERSION};
 use crate::ui::confirm::{self, Typed};
 use crate::ui::progress::format_elapsed;
@@ -73,30 +74,18 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
             if prompting {
                 confirm::typed(ctx, false, typed).await?;
             }
-            // A tenant with backups gets a last one before anything is deleted; a failed
-            // final backup stops the destroy.
-            let wants_backup =
-                !args.skip_final_backup && config.has_backups(&tenant, inventory.tier.as_deref());
-            let store = if wants_backup {
-                Some(crate::storage::open(&ctx.storage_env, connection, config)?)
-            } else {
-                None
-            };
             let progress = ctx.progress();
-            let taker = match &store {
-                Some(store) => Some(FinalBackupTaker {
-                    ctx: crate::cli::backup::context(connection, config, store)?,
-                    reporter: &progress,
-                }),
-                None => None,
-            };
-            let options = DestroyOptions {
-                final_backup: taker.as_ref().map(|t| t as &dyn FinalBackup),
-                ..options
-            };
-            let result = destroy::destroy(client, &options, inventory, &progress).await;
+            let result = destroy_with_final_backup(
+                ctx,
+                connection,
+                options,
+                inventory,
+                args.skip_final_backup,
+                &progress,
+            )
+            .await;
             drop(progress);
-            result.map_err(op_error)
+            result
         })
         .await?;
     if !report.dry_run {
@@ -113,6 +102,41 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     }
     print_report(ctx, &report);
     Ok(())
+}
+
+/// Destroys the tenant of `inventory`, taking the final backup first when it has backups
+/// (unless `skip_final_backup`); a failed final backup stops the destroy. Shared with
+/// `apply --prune`.
+pub(crate) async fn destroy_with_final_backup(
+    ctx: &Context,
+    connection: &Connection,
+    options: DestroyOptions<'_>,
+    inventory: Inventory,
+    skip_final_backup: bool,
+    progress: &dyn Reporter,
+) -> anyhow::Result<DestroyReport> {
+    let config = ctx.config()?;
+    let wants_backup =
+        !skip_final_backup && config.has_backups(options.tenant, inventory.tier.as_deref());
+    let store = if wants_backup {
+        Some(crate::storage::open(&ctx.storage_env, connection, config)?)
+    } else {
+        None
+    };
+    let taker = match &store {
+        Some(store) => Some(FinalBackupTaker {
+            ctx: crate::cli::backup::context(connection, config, store)?,
+            reporter: progress,
+        }),
+        None => None,
+    };
+    let options = DestroyOptions {
+        final_backup: taker.as_ref().map(|t| t as &dyn FinalBackup),
+        ..options
+    };
+    destroy::destroy(&connection.client, &options, inventory, progress)
+        .await
+        .map_err(|e| anyhow::Error::new(from_op(&e, &target_suffix(ctx))))
 }
 
 fn access(ctx: &Context) -> Access {

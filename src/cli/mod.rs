@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::context::{Context, OutputFormat};
 use crate::frame::Access;
 
+pub mod apply;
 pub mod backup;
 pub mod completions;
 pub mod deploy;
@@ -17,8 +18,11 @@ pub mod destroy;
 pub mod list;
 pub mod logs;
 pub mod man;
+pub mod plan;
 pub mod provision;
 pub mod render;
+pub mod rollout;
+pub mod select;
 pub mod snapshot;
 pub mod status;
 pub mod upgrade;
@@ -102,6 +106,10 @@ pub enum Command {
     Upgrade(upgrade::Args),
     /// Roll a new image out to tenants
     Deploy(deploy::Args),
+    /// Show how the fleet differs from the fleet file (fleet.toml)
+    Plan(plan::Args),
+    /// Make the fleet what the fleet file says, in waves
+    Apply(apply::Args),
     /// Back up tenants to S3-compatible storage; list, verify, restore, prune
     Backup(backup::Args),
     /// Take a Fly snapshot of a tenant's volume and wait until it is created
@@ -130,6 +138,8 @@ impl Command {
             Command::Provision(_) => "provision",
             Command::Upgrade(_) => "upgrade",
             Command::Deploy(_) => "deploy",
+            Command::Plan(_) => "plan",
+            Command::Apply(_) => "apply",
             Command::Backup(_) => "backup",
             Command::Snapshot(_) => "snapshot",
             Command::Destroy(_) => "destroy",
@@ -150,6 +160,7 @@ impl Command {
             Command::Provision(_)
             | Command::Upgrade(_)
             | Command::Deploy(_)
+            | Command::Apply(_)
             | Command::Destroy(_)
             | Command::Snapshot(_)
                 if dry_run =>
@@ -159,10 +170,12 @@ impl Command {
             Command::Provision(_)
             | Command::Upgrade(_)
             | Command::Deploy(_)
+            | Command::Apply(_)
             | Command::Snapshot(_)
             | Command::Destroy(_) => Access::Write,
             Command::Backup(args) => args.access(dry_run),
             Command::Logs(_)
+            | Command::Plan(_)
             | Command::Status(_)
             | Command::List(_)
             | Command::Render(_)
@@ -182,6 +195,8 @@ pub async fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<()> {
         Command::Provision(args) => provision::run(ctx, args).await,
         Command::Upgrade(args) => upgrade::run(ctx, args).await,
         Command::Deploy(args) => deploy::run(ctx, args).await,
+        Command::Plan(args) => plan::run(ctx, args).await,
+        Command::Apply(args) => apply::run(ctx, args).await,
         Command::Backup(args) => backup::run(ctx, args).await,
         Command::Snapshot(args) => snapshot::run(ctx, args).await,
         Command::Destroy(args) => destroy::run(ctx, args).await,

@@ -2,6 +2,7 @@
 //! JSON); stderr carries progress, prompts, logs and errors.
 
 pub mod confirm;
+pub mod fleet;
 pub mod printer;
 pub mod progress;
 pub mod prompt;

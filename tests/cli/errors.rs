@@ -334,3 +334,19 @@ fn arbitrary_bytes_do_not_panic() {
         assert!(matches!(code(&output), 0 | 2), "{input:?}: {err}");
     }
 }
+
+#[test]
+fn tenant_ids_are_checked_first() {
+    let env = TestEnv::empty();
+    // No config anywhere: the bad id is still what gets reported.
+    for args in [
+        &["provision", "Acme", "--tier", "pro"][..],
+        &["status", "7acme"],
+        &["destroy", "acme_"],
+        &["render", "acme-", "--tier", "pro"],
+    ] {
+        let output = env.run(args);
+        assert_eq!(code(&output), 2, "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains("invalid tenant id"), "{args:?}");
+    }
+}

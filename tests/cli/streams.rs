@@ -147,7 +147,11 @@ fn json_error_objects_follow_the_documented_shape() {
         // No FLY_API_TOKEN in the test environment.
         (&["status", "acme", "-o", "json"], 2, "usage"),
         (&["logs", "acme", "-o", "json"], 2, "usage"),
-        (&["upgrade", "--all", "-o", "json"], 1, "failed"),
+        (
+            &["deploy", "--all", "--max-failures", "some", "-o", "json"],
+            2,
+            "usage",
+        ),
         (
             &[
                 "render",

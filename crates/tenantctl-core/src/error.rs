@@ -108,6 +108,8 @@ struct Inner {
     operation: Option<String>,
     resume: Option<Resume>,
     suggestion: Option<Suggestion>,
+    /// The failed change was undone: the tenant is as it was before.
+    rolled_back: bool,
 }
 
 impl fmt::Display for OpError {
@@ -139,6 +141,7 @@ impl OpError {
                 operation: None,
                 resume: None,
                 suggestion: None,
+                rolled_back: false,
             }),
         }
     }
@@ -220,6 +223,18 @@ impl OpError {
     pub fn in_operation(mut self, operation: impl Into<String>) -> Self {
         self.inner.operation = Some(operation.into());
         self
+    }
+
+    /// Marks the failure as undone by a rollback.
+    #[must_use]
+    pub fn mark_rolled_back(mut self) -> Self {
+        self.inner.rolled_back = true;
+        self
+    }
+
+    /// True when a rollback undid the failed change.
+    pub fn rolled_back(&self) -> bool {
+        self.inner.rolled_back
     }
 
     pub fn class(&self) -> ErrorClass {

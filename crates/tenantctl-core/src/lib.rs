@@ -9,11 +9,13 @@
 //! - [`resources`]: the building blocks a tenant is made of, over the Fly client.
 //! - [`engine`]: step graphs with observe / apply / undo, plans and runs.
 //! - [`ops`]: one module per operation, each a step graph (or a read) over the above.
+//! - [`fleet`]: many tenants at once: selections, shards, rollouts in waves.
 
 pub mod config;
 pub mod desired;
 pub mod engine;
 pub mod error;
+pub mod fleet;
 pub mod flytoml;
 pub mod metadata;
 pub mod ops;

@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use serde::Serialize;
 use tenantctl_core::config::Config;
-use tenantctl_core::engine::{Reporter, StepEvent};
 use tenantctl_core::ops::backup::{
     self, BackupContext, BackupReport, FleetReport, Shard, human_size,
 };
@@ -21,6 +20,7 @@ use crate::context::{Context, OutputFormat};
 use crate::error::{CliError, Exit, from_op};
 use crate::frame::{Access, Connection};
 use crate::output::SCHEMA_VERSION;
+use crate::ui::fleet::FleetProgress;
 use crate::ui::progress::format_elapsed;
 
 /// Tenants backed up at once by `--all` unless `--concurrency` says otherwise.
@@ -224,15 +224,9 @@ async fn all(ctx: &Context, args: &Args) -> anyhow::Result<()> {
             .map(|t| t.tenant)
             .collect();
         let progress = ctx.progress();
-        let bar = progress.over_subjects(selected.len() as u64, "backup");
-        let counting = Counting {
-            inner: &progress,
-            bar: bar.as_ref(),
-        };
-        let report = backup::backup_fleet(backups, selected, args.concurrency, &counting).await;
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
-        }
+        let fleet = FleetProgress::new(&progress, selected.len() as u64, "backup");
+        let report = backup::backup_fleet(backups, selected, args.concurrency, &fleet).await;
+        fleet.finish();
         drop(progress);
         Ok(report)
     })
@@ -338,23 +332,4 @@ fn step_summary(report: &FleetReport, shard: Option<&str>) -> String {
         md.push_str(&format!("| {} | {status} | {id} | {size} |\n", t.tenant));
     }
     md
-}
-
-/// Passes events on and advances the fleet bar when a tenant finishes.
-struct Counting<'a> {
-    inner: &'a crate::ui::progress::Progress,
-    bar: Option<&'a indicatif::ProgressBar>,
-}
-
-impl Reporter for Counting<'_> {
-    fn step(&self, subject: &str, step: &str, event: StepEvent) {
-        self.inner.step(subject, step, event)
-    }
-
-    fn finished(&self, subject: &str) {
-        self.inner.finished(subject);
-        if let Some(bar) = self.bar {
-            bar.inc(1);
-        }
-    }
 }

@@ -197,13 +197,15 @@ fn failure(
             ));
     }
     match rollback.undone.first() {
-        Some((_, undone)) => error.with_reason(format!("{reason}; rolled back: {undone}")),
+        Some((_, undone)) => error
+            .with_reason(format!("{reason}; rolled back: {undone}"))
+            .mark_rolled_back(),
         None => error,
     }
 }
 
-/// A plausible image reference: no blanks or control characters, a lowercase repository.
-fn check_image(image: &str) -> Result<(), OpError> {
+/// A plausible image reference (checked before anything is sent): no blanks or control characters, a lowercase repository.
+pub fn check_image(image: &str) -> Result<(), OpError> {
     let invalid = |why: &str| {
         OpError::invalid(format!(
             "image `{}` is not an image reference: {why}",

@@ -52,7 +52,7 @@ pub struct CertificateState {
 }
 
 impl TenantStatus {
-    fn empty(tenant: &str, app: &str) -> TenantStatus {
+    pub(crate) fn empty(tenant: &str, app: &str) -> TenantStatus {
         TenantStatus {
             tenant: tenant.to_string(),
             app: app.to_string(),

@@ -31,8 +31,9 @@ use crate::error::OpError;
 use crate::resources;
 use crate::storage::{PresignedUrl, Store, redact_urls};
 
+pub use crate::fleet::Shard;
 pub use catalog::{ListedBackup, VerifyReport, list, verify};
-pub use fleet::{FleetReport, Shard, TenantOutcome, backup_fleet};
+pub use fleet::{FleetReport, TenantOutcome, backup_fleet};
 pub use manifest::{BackupId, Layout, Manifest, ManifestObject};
 pub use restore::{RestorePlan, RestoreReport, plan_restore, restore};
 pub use retention::{PruneReport, prune_fleet, prune_tenant};

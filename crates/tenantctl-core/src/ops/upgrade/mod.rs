@@ -384,7 +384,9 @@ fn failure(
             .with_resume(opts.resume());
     }
     match rollback.undone.first() {
-        Some((_, undone)) => error.with_reason(format!("{reason}; rolled back: {undone}{grown}")),
+        Some((_, undone)) => error
+            .with_reason(format!("{reason}; rolled back: {undone}{grown}"))
+            .mark_rolled_back(),
         None => error,
     }
 }

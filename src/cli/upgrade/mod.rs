@@ -1,9 +1,13 @@
 //! `tenantctl upgrade`: move a tenant to another tier, after showing what changes and a
-//! confirmation; rolls back when the health gate fails.
+//! confirmation; rolls back when the health gate fails. Over a fleet (`--all`, `--tenants`,
+//! `--from-tier`, `--shard`) it is a rollout in waves: each tenant moves to `--tier`, or is
+//! re-rendered on its own tier from the current templates.
 //!
 //! In a terminal the operator answers a yes/no prompt (or passes --yes); elsewhere --yes is
 //! required. `--dry-run` shows the plan only. Moving down from a protected tier needs
 //! `--force-protected`.
+
+mod fleet;
 
 use std::time::Instant;
 
@@ -11,6 +15,7 @@ use tenantctl_core::ops::upgrade::{self, UpgradeOptions, UpgradePlan, UpgradeRep
 use tenantctl_core::tenant::TenantId;
 
 use crate::cli::provision::{choose_tier, step_documents, step_rows};
+use crate::cli::select::{RolloutArgs, SelectArgs};
 use crate::cli::status::target_suffix;
 use crate::context::{Context, OutputFormat};
 use crate::error::{CliError, Exit, from_op};
@@ -20,21 +25,21 @@ use crate::ui::progress::format_elapsed;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Tenant id to upgrade
-    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    /// Tenant id(s) to upgrade
     pub tenants: Vec<String>,
-    /// Upgrade every tenant (not available yet)
-    #[arg(long)]
-    pub all: bool,
-    /// Move the tenant to this tier (up or down)
+    /// Move the tenant(s) to this tier (up or down) [fleet default: each stays on its tier]
     #[arg(long)]
     pub tier: Option<String>,
     /// Also move a tenant down from a protected tier
     #[arg(long)]
     pub force_protected: bool,
-    /// Tenants upgraded at the same time
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
+    /// Only tenants now on this tier
+    #[arg(long, value_name = "TIER", help_heading = "Fleet selection")]
+    pub from_tier: Option<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub rollout: RolloutArgs,
 }
 
 /// What the command did, for printing.
@@ -48,16 +53,18 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     for tenant in &args.tenants {
         TenantId::parse(tenant)?;
     }
-    let [tenant] = args.tenants.as_slice() else {
-        // Rollouts across tenants (canaries, waves) come with the fleet.
-        return Err(CliError::not_available("upgrade")
-            .with_hint("upgrade one tenant at a time: `tenantctl upgrade <tenant> --tier T`")
-            .into());
-    };
-    if args.all {
-        return Err(CliError::not_available("upgrade").into());
-    }
+    let selection = args
+        .select
+        .selection(&args.tenants, args.from_tier.clone())?;
     let config = ctx.config()?;
+    for tier in [&args.tier, &args.from_tier].into_iter().flatten() {
+        config.tier(tier)?;
+    }
+    let tenant = match selection.single() {
+        Some(tenant) if args.rollout.hold_back.is_empty() => tenant.to_string(),
+        _ => return fleet::run(ctx, &args, &selection).await,
+    };
+    let tenant = &tenant;
     let templates = ctx.templates()?;
     let tier = choose_tier(ctx, config, args.tier, "tier to move to")?;
     let options = UpgradeOptions {
