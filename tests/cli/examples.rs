@@ -22,8 +22,10 @@ const VALUE_OPTIONS: &[&str] = &["--config", "--api-url", "--org", "-o", "--outp
 const EXPECTED_WORKFLOWS: &[&str] = &[
     "deploy.yml",
     "destroy.yml",
+    "fleet.yml",
     "nightly-backup.yml",
     "provision.yml",
+    "rollout.yml",
     "upgrade.yml",
 ];
 
