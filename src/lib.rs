@@ -1,6 +1,7 @@
 //! The tenantctl command line. `main.rs` only calls [`main`]; tests and benches can call
 //! [`run`] with their own arguments and environment.
 
+pub mod audit;
 pub mod cancel;
 pub mod cli;
 pub mod context;

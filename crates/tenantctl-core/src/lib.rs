@@ -9,7 +9,9 @@
 //! - [`resources`]: the building blocks a tenant is made of, over the Fly client.
 //! - [`engine`]: step graphs with observe / apply / undo, plans and runs.
 //! - [`ops`]: one module per operation, each a step graph (or a read) over the above.
+//! - [`audit`]: the audit trail's records, their sinks (a JSON Lines file, the bucket) and reads.
 
+pub mod audit;
 pub mod config;
 pub mod desired;
 pub mod engine;
