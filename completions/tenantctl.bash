@@ -16,6 +16,9 @@ _tenantctl() {
             ",$1")
                 cmd="tenantctl"
                 ;;
+            tenantctl,audit)
+                cmd="tenantctl__subcmd__audit"
+                ;;
             tenantctl,backup)
                 cmd="tenantctl__subcmd__backup"
                 ;;
@@ -85,6 +88,9 @@ _tenantctl() {
             tenantctl__subcmd__backup__subcmd__help,verify)
                 cmd="tenantctl__subcmd__backup__subcmd__help__subcmd__verify"
                 ;;
+            tenantctl__subcmd__help,audit)
+                cmd="tenantctl__subcmd__help__subcmd__audit"
+                ;;
             tenantctl__subcmd__help,backup)
                 cmd="tenantctl__subcmd__help__subcmd__backup"
                 ;;
@@ -143,12 +149,58 @@ _tenantctl() {
 
     case "${cmd}" in
         tenantctl)
-            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version provision upgrade deploy backup snapshot destroy logs status list render completions man help"
+            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version provision upgrade deploy backup snapshot destroy logs audit status list render completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tenantctl__subcmd__audit)
+            opts="-o -v -q -y -h -V --since --source --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "all file bucket" -- "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -605,8 +657,22 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__help)
-            opts="provision upgrade deploy backup snapshot destroy logs status list render completions man help"
+            opts="provision upgrade deploy backup snapshot destroy logs audit status list render completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tenantctl__subcmd__help__subcmd__audit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -7,8 +7,8 @@
 //! One record per tenant the command reported through `ctx.audit` (the [`Recorder`]), else
 //! one per tenant named on the command line, else one without a tenant.
 //!
-//! A record that cannot be written is a warning on stderr: the command's own exit code stands
-//! (docs/audit.md).
+//! A record that cannot be written is a warning on stderr, after the command's own result or
+//! error ([`print_notes`]): the command's exit code stands (docs/audit.md).
 //!
 //! [`Recorder`]: tenantctl_core::audit::Recorder
 
@@ -216,7 +216,7 @@ pub async fn record(ctx: &Context, invocation: Invocation, result: &anyhow::Resu
     let path = file_path(ctx, config);
     for record in &records {
         if let Err(e) = audit::file::append(&path, record) {
-            ctx.printer.warn(&format!(
+            ctx.audit.note(format!(
                 "audit record not written to {}: {e}; the command's result stands",
                 path.display()
             ));
@@ -227,8 +227,13 @@ pub async fn record(ctx: &Context, invocation: Invocation, result: &anyhow::Resu
         Ok(Some(found)) => found,
         Ok(None) => return,
         Err(e) => {
-            ctx.printer.warn(&format!(
-                "audit record not written to the backup bucket: {e}; it is in {}",
+            let hint = e
+                .hint
+                .as_deref()
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default();
+            ctx.audit.note(format!(
+                "audit record not written to the backup bucket: {e}{hint}; it is in {}; `[audit] bucket = false` keeps the trail local",
                 path.display()
             ));
             return;
@@ -236,7 +241,7 @@ pub async fn record(ctx: &Context, invocation: Invocation, result: &anyhow::Resu
     };
     for record in &records {
         if let Err(e) = audit::bucket::put(&store, &prefix, record).await {
-            ctx.printer.warn(&format!(
+            ctx.audit.note(format!(
                 "audit record not written to {}: {}; it is in {}",
                 bucket_location(&store, &prefix),
                 e.reason(),
@@ -244,6 +249,14 @@ pub async fn record(ctx: &Context, invocation: Invocation, result: &anyhow::Resu
             ));
             break;
         }
+    }
+}
+
+/// Warns about records that could not be written; called once the command's result or error
+/// is out, so it does not come between the two.
+pub fn print_notes(ctx: &Context) {
+    for note in ctx.audit.take_notes() {
+        ctx.printer.warn(&note);
     }
 }
 

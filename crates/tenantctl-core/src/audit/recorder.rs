@@ -22,6 +22,8 @@ pub struct Touched {
 #[derive(Debug, Default)]
 pub struct Recorder {
     touched: Mutex<Vec<Touched>>,
+    /// Problems writing the trail itself, shown after the command's own result.
+    notes: Mutex<Vec<String>>,
 }
 
 impl Recorder {
@@ -57,6 +59,23 @@ impl Recorder {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         std::mem::take(&mut *touched)
+    }
+
+    /// A problem with the trail itself (a sink that could not be written).
+    pub fn note(&self, message: impl Into<String>) {
+        self.notes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(message.into());
+    }
+
+    /// The notes so far, emptying them.
+    pub fn take_notes(&self) -> Vec<String> {
+        let mut notes = self
+            .notes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        std::mem::take(&mut *notes)
     }
 
     fn with(&self, tenant: &str, f: impl FnOnce(&mut Touched)) {
