@@ -353,8 +353,8 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;audit' {
-            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only records since a date (2026-01-02), a time (RFC 3339) or an age (24h, 7d)')
-            [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Which sinks to read: both (file and, when configured, bucket), file, or bucket')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only records since a date (2026-01-02), an RFC 3339 time, or an age (24h, 7d)')
+            [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Sinks to read: all (the file, and the bucket when configured), file or bucket')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to tenantctl.toml [default: found by walking up from the current directory]')
             [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'Machines API base URL [default: https://api.machines.dev]')
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Fly organization slug [default: `org` in tenantctl.toml]')

@@ -332,8 +332,8 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand --version 'Print version'
         }
         &'tenantctl;audit'= {
-            cand --since 'Only records since a date (2026-01-02), a time (RFC 3339) or an age (24h, 7d)'
-            cand --source 'Which sinks to read: both (file and, when configured, bucket), file, or bucket'
+            cand --since 'Only records since a date (2026-01-02), an RFC 3339 time, or an age (24h, 7d)'
+            cand --source 'Sinks to read: all (the file, and the bucket when configured), file or bucket'
             cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
             cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
             cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'

@@ -253,8 +253,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l local -d 'R
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l dry-run -d 'Show what would change without changing anything'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s h -l help -d 'Print help'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s V -l version -d 'Print version'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l since -d 'Only records since a date (2026-01-02), a time (RFC 3339) or an age (24h, 7d)' -r
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l source -d 'Which sinks to read: both (file and, when configured, bucket), file, or bucket' -r -f -a "all\t''
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l since -d 'Only records since a date (2026-01-02), an RFC 3339 time, or an age (24h, 7d)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l source -d 'Sinks to read: all (the file, and the bucket when configured), file or bucket' -r -f -a "all\t''
 file\t''
 bucket\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F

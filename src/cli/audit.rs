@@ -14,10 +14,10 @@ use crate::output::{AuditDocument, AuditSource, SCHEMA_VERSION};
 pub struct Args {
     /// Only records about this tenant
     pub tenant: Option<String>,
-    /// Only records since a date (2026-01-02), a time (RFC 3339) or an age (24h, 7d)
+    /// Only records since a date (2026-01-02), an RFC 3339 time, or an age (24h, 7d)
     #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
-    /// Which sinks to read: both (file and, when configured, bucket), file, or bucket
+    /// Sinks to read: all (the file, and the bucket when configured), file or bucket
     #[arg(long, value_enum, default_value_t = Sink::All)]
     pub source: Sink,
 }
