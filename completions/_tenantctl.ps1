@@ -49,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Take a Fly snapshot of a tenant''s volume and wait until it is created')
             [CompletionResult]::new('destroy', 'destroy', [CompletionResultType]::ParameterValue, 'Destroy a tenant''s app, machines and volumes')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show a tenant''s logs')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the audit trail: who changed which tenant, when, and how it ended')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show a tenant''s app, machine, volume and health')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List tenants')
             [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Print a tenant''s rendered fly.toml, or the machine config a fly.toml becomes')
@@ -424,6 +425,30 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'tenantctl;audit' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only records since a date (2026-01-02), an RFC 3339 time, or an age (24h, 7d)')
+            [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Sinks to read: all (the file, and the bucket when configured), file or bucket')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to tenantctl.toml [default: found by walking up from the current directory]')
+            [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'Machines API base URL [default: https://api.machines.dev]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Fly organization slug [default: `org` in tenantctl.toml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Format of results on stdout; json is the stable contract (docs/json.md)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Format of results on stdout; json is the stable contract (docs/json.md)')
+            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; fail with a hint instead')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Run against the built-in local Machines API emulator')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would change without changing anything')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'tenantctl;status' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to tenantctl.toml [default: found by walking up from the current directory]')
             [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'Machines API base URL [default: https://api.machines.dev]')
@@ -551,6 +576,7 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Take a Fly snapshot of a tenant''s volume and wait until it is created')
             [CompletionResult]::new('destroy', 'destroy', [CompletionResultType]::ParameterValue, 'Destroy a tenant''s app, machines and volumes')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show a tenant''s logs')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the audit trail: who changed which tenant, when, and how it ended')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show a tenant''s app, machine, volume and health')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List tenants')
             [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Print a tenant''s rendered fly.toml, or the machine config a fly.toml becomes')
@@ -600,6 +626,9 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;help;logs' {
+            break
+        }
+        'tenantctl;help;audit' {
             break
         }
         'tenantctl;help;status' {

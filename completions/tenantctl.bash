@@ -19,6 +19,9 @@ _tenantctl() {
             tenantctl,apply)
                 cmd="tenantctl__subcmd__apply"
                 ;;
+            tenantctl,audit)
+                cmd="tenantctl__subcmd__audit"
+                ;;
             tenantctl,backup)
                 cmd="tenantctl__subcmd__backup"
                 ;;
@@ -94,6 +97,9 @@ _tenantctl() {
             tenantctl__subcmd__help,apply)
                 cmd="tenantctl__subcmd__help__subcmd__apply"
                 ;;
+            tenantctl__subcmd__help,audit)
+                cmd="tenantctl__subcmd__help__subcmd__audit"
+                ;;
             tenantctl__subcmd__help,backup)
                 cmd="tenantctl__subcmd__help__subcmd__backup"
                 ;;
@@ -155,7 +161,7 @@ _tenantctl() {
 
     case "${cmd}" in
         tenantctl)
-            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help"
+            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -225,6 +231,52 @@ _tenantctl() {
                     ;;
                 --confirm-prune)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tenantctl__subcmd__audit)
+            opts="-o -v -q -y -h -V --since --source --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "all file bucket" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -711,7 +763,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__help)
-            opts="provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help"
+            opts="provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -725,6 +777,20 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__help__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tenantctl__subcmd__help__subcmd__audit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

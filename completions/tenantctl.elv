@@ -46,6 +46,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand snapshot 'Take a Fly snapshot of a tenant''s volume and wait until it is created'
             cand destroy 'Destroy a tenant''s app, machines and volumes'
             cand logs 'Show a tenant''s logs'
+            cand audit 'Show the audit trail: who changed which tenant, when, and how it ended'
             cand status 'Show a tenant''s app, machine, volume and health'
             cand list 'List tenants'
             cand render 'Print a tenant''s rendered fly.toml, or the machine config a fly.toml becomes'
@@ -401,6 +402,29 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tenantctl;audit'= {
+            cand --since 'Only records since a date (2026-01-02), an RFC 3339 time, or an age (24h, 7d)'
+            cand --source 'Sinks to read: all (the file, and the bucket when configured), file or bucket'
+            cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
+            cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
+            cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
+            cand -o 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
+            cand --role 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+            cand --yes 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+            cand --no-input 'Never prompt; fail with a hint instead'
+            cand --local 'Run against the built-in local Machines API emulator'
+            cand --dry-run 'Show what would change without changing anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tenantctl;status'= {
             cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
             cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
@@ -523,6 +547,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand snapshot 'Take a Fly snapshot of a tenant''s volume and wait until it is created'
             cand destroy 'Destroy a tenant''s app, machines and volumes'
             cand logs 'Show a tenant''s logs'
+            cand audit 'Show the audit trail: who changed which tenant, when, and how it ended'
             cand status 'Show a tenant''s app, machine, volume and health'
             cand list 'List tenants'
             cand render 'Print a tenant''s rendered fly.toml, or the machine config a fly.toml becomes'
@@ -559,6 +584,8 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
         &'tenantctl;help;destroy'= {
         }
         &'tenantctl;help;logs'= {
+        }
+        &'tenantctl;help;audit'= {
         }
         &'tenantctl;help;status'= {
         }

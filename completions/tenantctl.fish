@@ -30,7 +30,7 @@ complete -c tenantctl -n "__fish_tenantctl_needs_command" -l org -d 'Fly organiz
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
@@ -48,6 +48,7 @@ complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "backup" -d 'Bac
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "snapshot" -d 'Take a Fly snapshot of a tenant\'s volume and wait until it is created'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "destroy" -d 'Destroy a tenant\'s app, machines and volumes'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "logs" -d 'Show a tenant\'s logs'
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "audit" -d 'Show the audit trail: who changed which tenant, when, and how it ended'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "status" -d 'Show a tenant\'s app, machine, volume and health'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "list" -d 'List tenants'
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -f -a "render" -d 'Print a tenant\'s rendered fly.toml, or the machine config a fly.toml becomes'
@@ -64,7 +65,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l org -d
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
@@ -88,7 +89,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l org -d '
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l force-protected -d 'Also move a tenant down from a protected tier'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l all -d 'Every tenant of the org'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -114,7 +115,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l org -d 'F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l all -d 'Every tenant of the org'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s q -l quiet -d 'Only errors on stderr'
@@ -133,7 +134,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l org -d 'Fly
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l detailed-exitcode -d 'Exit 0 when nothing would change, 2 when something would, 1 on error'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -s q -l quiet -d 'Only errors on stderr'
@@ -156,7 +157,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l org -d 'Fl
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l prune -d 'Also destroy the tenants that are in Fly but not in the fleet file'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l skip-final-backup -d 'With --prune: destroy without the final backup of tenants with backups'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -176,7 +177,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fi
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l all -d 'Back up every tenant that has backups (its tier\'s `backups`, or backup.tenants)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -s q -l quiet -d 'Only errors on stderr'
@@ -197,7 +198,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_s
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
@@ -212,7 +213,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_s
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
@@ -230,7 +231,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_s
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
@@ -245,7 +246,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_s
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
@@ -265,7 +266,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l org -d 
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
@@ -281,7 +282,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l org -d '
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l force-protected -d 'Also destroy a tenant whose tier is protected'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l skip-final-backup -d 'Destroy without the final backup a tenant with backups gets first'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -301,7 +302,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l org -d 'Fly
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s f -l follow -d 'Keep printing new lines until Ctrl-C'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s q -l quiet -d 'Only errors on stderr'
@@ -311,13 +312,32 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l local -d 'R
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l dry-run -d 'Show what would change without changing anything'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s h -l help -d 'Print help'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l since -d 'Only records since a date (2026-01-02), an RFC 3339 time, or an age (24h, 7d)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l source -d 'Sinks to read: all (the file, and the bucket when configured), file or bucket' -r -f -a "all\t''
+file\t''
+bucket\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
+json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -s q -l quiet -d 'Only errors on stderr'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l no-input -d 'Never prompt; fail with a hint instead'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l local -d 'Run against the built-in local Machines API emulator'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l dry-run -d 'Show what would change without changing anything'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -s h -l help -d 'Print help'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -s V -l version -d 'Print version'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
@@ -333,7 +353,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -l org -d 'Fly
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
@@ -353,7 +373,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l org -d 'F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l machine-config -d 'Print the Machines API machine config instead of fly.toml'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -s q -l quiet -d 'Only errors on stderr'
@@ -369,7 +389,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -l org 
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
@@ -384,7 +404,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -l org -d 'Fly 
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
-support\t'Read-only: status, list, logs, render, completions and `--dry-run` plans'"
+support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
@@ -393,21 +413,22 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -l local -d 'Ru
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -l dry-run -d 'Show what would change without changing anything'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "provision" -d 'Create a tenant: app, volume, secrets, machine, certificates, then run hooks'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "upgrade" -d 'Re-render tenants\' fly.toml from the current templates and roll it out'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "deploy" -d 'Roll a new image out to tenants'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "plan" -d 'Show how the fleet differs from the fleet file (fleet.toml)'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "apply" -d 'Make the fleet what the fleet file says, in waves'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "backup" -d 'Back up tenants to S3-compatible storage; list, verify, restore, prune'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "snapshot" -d 'Take a Fly snapshot of a tenant\'s volume and wait until it is created'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "destroy" -d 'Destroy a tenant\'s app, machines and volumes'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "logs" -d 'Show a tenant\'s logs'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "status" -d 'Show a tenant\'s app, machine, volume and health'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "list" -d 'List tenants'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "render" -d 'Print a tenant\'s rendered fly.toml, or the machine config a fly.toml becomes'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs status list render completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help" -f -a "provision" -d 'Create a tenant: app, volume, secrets, machine, certificates, then run hooks'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help" -f -a "upgrade" -d 'Re-render tenants\' fly.toml from the current templates and roll it out'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help" -f -a "deploy" -d 'Roll a new image out to tenants'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help" -f -a "plan" -d 'Show how the fleet differs from the fleet file (fleet.toml)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help" -f -a "apply" -d 'Make the fleet what the fleet file says, in waves'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help" -f -a "backup" -d 'Back up tenants to S3-compatible storage; list, verify, restore, prune'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help" -f -a "snapshot" -d 'Take a Fly snapshot of a tenant\'s volume and wait until it is created'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help" -f -a "destroy" -d 'Destroy a tenant\'s app, machines and volumes'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help" -f -a "logs" -d 'Show a tenant\'s logs'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help" -f -a "audit" -d 'Show the audit trail: who changed which tenant, when, and how it ended'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help" -f -a "status" -d 'Show a tenant\'s app, machine, volume and health'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help" -f -a "list" -d 'List tenants'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help" -f -a "render" -d 'Print a tenant\'s rendered fly.toml, or the machine config a fly.toml becomes'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and not __fish_seen_subcommand_from provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "list" -d 'List a tenant\'s backups and Fly volume snapshots, newest first'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "verify" -d 'Download a backup, check every object against its manifest'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "restore" -d 'Restore a backup (or a Fly snapshot) into a tenant'

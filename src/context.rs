@@ -56,6 +56,12 @@ pub mod vars {
     pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
     /// A file with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY lines (dotenv or AWS ini).
     pub const BACKUP_CREDENTIALS_FILE: &str = "TENANTCTL_BACKUP_CREDENTIALS_FILE";
+    /// The audit trail's JSON Lines file (docs/audit.md); wins over `[audit] file`.
+    pub const AUDIT_FILE: &str = "TENANTCTL_AUDIT_FILE";
+    /// The GitHub Actions run, recorded with each audit record.
+    pub const GITHUB_SERVER_URL: &str = "GITHUB_SERVER_URL";
+    pub const GITHUB_REPOSITORY: &str = "GITHUB_REPOSITORY";
+    pub const GITHUB_RUN_ID: &str = "GITHUB_RUN_ID";
 
     /// Every variable above, for [`super::Env::from_process`].
     pub const ALL: &[&str] = &[
@@ -81,6 +87,10 @@ pub mod vars {
         AWS_ACCESS_KEY_ID,
         AWS_SECRET_ACCESS_KEY,
         BACKUP_CREDENTIALS_FILE,
+        AUDIT_FILE,
+        GITHUB_SERVER_URL,
+        GITHUB_REPOSITORY,
+        GITHUB_RUN_ID,
     ];
 }
 
@@ -316,6 +326,10 @@ pub struct Context {
     token_file: Option<PathBuf>,
     /// Backup storage credentials as the environment gives them.
     pub storage_env: crate::storage::StorageEnv,
+    /// What this run's commands changed, per tenant, for the audit trail.
+    pub audit: tenantctl_core::audit::Recorder,
+    /// Who runs and where the audit trail goes, as the environment says.
+    pub audit_env: crate::audit::AuditEnv,
     config: OnceLock<Result<Config, ConfigError>>,
     templates: OnceLock<Result<TemplateSet, TemplateError>>,
 }
@@ -439,6 +453,8 @@ impl Context {
             token,
             token_file: env.get(vars::TOKEN_FILE).map(|p| env.cwd.join(p)),
             storage_env: crate::storage::StorageEnv::from_env(env),
+            audit: tenantctl_core::audit::Recorder::new(),
+            audit_env: crate::audit::AuditEnv::from_env(env),
             config: OnceLock::new(),
             templates: OnceLock::new(),
         }

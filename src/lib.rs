@@ -1,6 +1,7 @@
 //! The tenantctl command line. `main.rs` only calls [`main`]; tests and benches can call
 //! [`run`] with their own arguments and environment.
 
+pub mod audit;
 pub mod cancel;
 pub mod cli;
 pub mod context;
@@ -64,10 +65,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> Exit {
     });
     // A blocking read (stdin) may still be running after Ctrl-C; do not wait for it.
     runtime.shutdown_background();
-    match result {
+    let exit = match result {
         Ok(()) => Exit::Ok,
         Err(error) => error::report(&ctx.printer, ctx.output, ctx.github_actions, &error),
-    }
+    };
+    audit::print_notes(&ctx);
+    exit
 }
 
 /// clap's own errors: help and version go to stdout with 0; usage errors exit 2, as a JSON

@@ -11,7 +11,7 @@ pub enum Role {
     /// May run every command.
     #[default]
     Operator,
-    /// Read-only: status, list, logs, render, completions and `--dry-run` plans.
+    /// Read-only: status, list, logs, render, audit, completions and `--dry-run` plans.
     Support,
 }
 
@@ -39,7 +39,7 @@ impl Role {
                 "`tenantctl {command}` changes tenants, and the support role only reads; it needs the operator role"
             ))
             .with_hint(
-                "support can run status, list, logs, render and --dry-run plans; an operator runs this with --role operator and an org token (`fly tokens create org`)",
+                "support can run status, list, logs, render, audit and --dry-run plans; an operator runs this with --role operator and an org token (`fly tokens create org`)",
             )),
             _ => Ok(()),
         }

@@ -91,6 +91,28 @@ pub fn open(env: &StorageEnv, connection: &Connection, config: &Config) -> Resul
     Store::new(&store_config).map_err(|e| CliError::usage(e.to_string()))
 }
 
+/// The store `[backup]` names by its endpoint, without a connection; `None` when there is no
+/// `[backup]` or it names no endpoint (local mode's emulator store lives only while connected).
+pub fn open_endpoint(env: &StorageEnv, config: &Config) -> Result<Option<Store>, CliError> {
+    let Some(backup) = &config.backup else {
+        return Ok(None);
+    };
+    let Some(endpoint) = &backup.endpoint else {
+        return Ok(None);
+    };
+    let store_config = StoreConfig {
+        endpoint: endpoint.clone(),
+        bucket: backup.bucket_name().to_string(),
+        region: backup.region.clone(),
+        addressing: backup.addressing,
+        credentials: credentials(env, backup, config)?,
+        request_timeout: Duration::from_secs(20),
+    };
+    Store::new(&store_config)
+        .map(Some)
+        .map_err(|e| CliError::usage(e.to_string()))
+}
+
 /// Credentials: the environment first, then TENANTCTL_BACKUP_CREDENTIALS_FILE, then
 /// backup.credentials_file (relative to tenantctl.toml).
 fn credentials(

@@ -95,6 +95,12 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
             format_elapsed(started.elapsed())
         ),
     );
+    if report.changed {
+        ctx.audit.change(
+            &report.tenant,
+            format!("image {} -> {}", report.previous_image, report.image),
+        );
+    }
     let hostname = format!("{}.fly.dev", report.app);
     ctx.set_step_outputs(&[
         ("tenant", &report.tenant),

@@ -98,6 +98,18 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
                 format_elapsed(started.elapsed())
             ),
         );
+        let inventory = &report.inventory;
+        ctx.audit.change(
+            &report.tenant,
+            format!(
+                "destroyed app {}: {} machine(s), {} volume(s), {} IP(s), {} certificate(s)",
+                report.app,
+                inventory.machines.len(),
+                inventory.volumes.len(),
+                inventory.ips.len(),
+                inventory.certificates.len()
+            ),
+        );
         ctx.set_step_outputs(&[("tenant", &report.tenant), ("app", &report.app)]);
     }
     print_report(ctx, &report);

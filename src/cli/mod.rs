@@ -11,6 +11,7 @@ use crate::context::{Context, OutputFormat};
 use crate::frame::Access;
 
 pub mod apply;
+pub mod audit;
 pub mod backup;
 pub mod completions;
 pub mod deploy;
@@ -118,6 +119,8 @@ pub enum Command {
     Destroy(destroy::Args),
     /// Show a tenant's logs
     Logs(logs::Args),
+    /// Show the audit trail: who changed which tenant, when, and how it ended
+    Audit(audit::Args),
     /// Show a tenant's app, machine, volume and health
     Status(status::Args),
     /// List tenants
@@ -144,6 +147,7 @@ impl Command {
             Command::Snapshot(_) => "snapshot",
             Command::Destroy(_) => "destroy",
             Command::Logs(_) => "logs",
+            Command::Audit(_) => "audit",
             Command::Status(_) => "status",
             Command::List(_) => "list",
             Command::Render(_) => "render",
@@ -175,6 +179,7 @@ impl Command {
             | Command::Destroy(_) => Access::Write,
             Command::Backup(args) => args.access(dry_run),
             Command::Logs(_)
+            | Command::Audit(_)
             | Command::Plan(_)
             | Command::Status(_)
             | Command::List(_)
@@ -185,9 +190,19 @@ impl Command {
     }
 }
 
-/// Runs one command, after checking the role may run it.
+/// Runs one command, after checking the role may run it. A command that may change tenants
+/// (write access) leaves audit records, whatever its outcome (docs/audit.md).
 pub async fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<()> {
     let access = command.access(ctx.dry_run);
+    let audited = (access == Access::Write).then(|| crate::audit::Invocation::of(&command));
+    let result = run(ctx, access, command).await;
+    if let Some(invocation) = audited {
+        crate::audit::record(ctx, invocation, &result).await;
+    }
+    result
+}
+
+async fn run(ctx: &Context, access: Access, command: Command) -> anyhow::Result<()> {
     if access == Access::Write {
         ctx.role()?.allow(command.name(), access)?;
     }
@@ -201,6 +216,7 @@ pub async fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<()> {
         Command::Snapshot(args) => snapshot::run(ctx, args).await,
         Command::Destroy(args) => destroy::run(ctx, args).await,
         Command::Logs(args) => logs::run(ctx, args).await,
+        Command::Audit(args) => audit::run(ctx, args).await,
         Command::Status(args) => status::run(ctx, args).await,
         Command::List(args) => list::run(ctx, args).await,
         Command::Render(args) => render::run(ctx, args).await,

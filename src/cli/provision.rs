@@ -89,6 +89,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
             format_elapsed(started.elapsed())
         ),
     );
+    ctx.audit.change(&report.tenant, audit_change(&report));
     ctx.append_step_summary(&summary_markdown(&report));
     let hostname = format!("{}.fly.dev", report.app);
     ctx.set_step_outputs(&[
@@ -104,6 +105,27 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     ]);
     print_report(ctx, &report);
     Ok(())
+}
+
+/// What the provisioning changed, for the audit trail.
+fn audit_change(report: &ProvisionReport) -> String {
+    if !report.changed {
+        return format!("{} was complete; nothing changed", report.app);
+    }
+    let done: Vec<&str> = report
+        .steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Done)
+        .map(|s| s.name.as_str())
+        .collect();
+    format!(
+        "provisioned {} (tier {}, region {}, image {}): {}",
+        report.app,
+        report.tier,
+        report.region,
+        report.image,
+        done.join(", ")
+    )
 }
 
 /// What a dry run found, in one line.

@@ -76,6 +76,7 @@ pub async fn drive(
     .await;
     fleet.finish();
     drop(progress);
+    record(ctx, &report);
     let verb = match (&report.halted, report.failed) {
         (Some(_), _) => "Halted",
         (None, 0) => "Rolled out",
@@ -140,6 +141,21 @@ pub async fn drive(
         ))
         .after_result()
         .into())
+}
+
+/// One audit record per tenant the rollout ran, each with its own outcome.
+fn record(ctx: &Context, report: &RolloutReport) {
+    for t in &report.tenants {
+        match t.outcome {
+            Outcome::Updated => ctx
+                .audit
+                .succeeded(&t.tenant, format!("{} -> {}", t.before, t.after)),
+            Outcome::RolledBack | Outcome::Failed => {
+                ctx.audit.failed(&t.tenant, first_line(t.error.as_deref()))
+            }
+            Outcome::Unchanged | Outcome::HeldBack | Outcome::NotStarted => {}
+        }
+    }
 }
 
 /// A dry run's report: what would be updated, without running anything.

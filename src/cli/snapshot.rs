@@ -44,6 +44,13 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
             format_elapsed(started.elapsed())
         ),
     );
+    ctx.audit.change(
+        &report.tenant,
+        format!(
+            "snapshot {} of volume {}",
+            report.snapshot_id, report.volume_id
+        ),
+    );
     ctx.set_step_outputs(&[
         ("tenant", &report.tenant),
         ("app", &report.app),

@@ -290,6 +290,36 @@ impl ListDocument {
     pub const KIND: &'static str = "list";
 }
 
+/// `tenantctl audit [tenant]`: kind `audit`. `records` are the audit records as stored
+/// (docs/audit.md), oldest first, each once however many sinks hold it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditDocument {
+    pub schema_version: u32,
+    pub kind: String,
+    /// The tenant asked for; null for all.
+    pub tenant: Option<String>,
+    /// `--since` as a UTC time; null without it.
+    pub since: Option<String>,
+    /// The sinks read, in order: `file`, then `bucket` when configured.
+    pub sources: Vec<AuditSource>,
+    pub records: Vec<tenantctl_core::audit::Record>,
+}
+
+impl AuditDocument {
+    pub const KIND: &'static str = "audit";
+}
+
+/// One sink `audit` read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditSource {
+    /// `file` or `bucket`.
+    pub sink: String,
+    /// The file's path, or `s3://<bucket>/<prefix>_audit/`.
+    pub location: String,
+    /// Records it holds in the days read, before the tenant filter.
+    pub records: usize,
+}
+
 /// One tenant as `status` and `list` show it. Optional fields are null when the tenant has no
 /// machine or volume (for example after a provisioning that failed halfway).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! Integration tests: the real `tenantctl` binary in a hermetic environment (cleared env, temp
 //! HOME and working directory). One test binary, one module per area.
 
+mod audit;
 mod backup;
 mod cancel;
 mod completions;

@@ -109,6 +109,35 @@ fn a_failing_canary_halts_the_rollout_and_a_rerun_resumes_it() {
         assert_eq!(image_of(&env, tenant), NEW_IMAGE);
     }
 
+    // The audit trail has each tenant's own record of the two runs: alpha's rollback as a
+    // failure, then one success per tenant.
+    let audit = env.run(&["audit", "-o", "json"]);
+    assert_eq!(code(&audit), 0, "{}", stderr(&audit));
+    let records = json(&audit)["records"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let deploys: Vec<(String, String)> = records
+        .iter()
+        .filter(|r| r["command"] == "deploy")
+        .map(|r| {
+            (
+                r["tenant"].as_str().unwrap_or_default().to_string(),
+                r["outcome"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        deploys.contains(&("alpha".into(), "failed".into())),
+        "{deploys:?}"
+    );
+    for tenant in ["alpha", "bravo", "charlie", "delta"] {
+        assert!(
+            deploys.contains(&(tenant.into(), "ok".into())),
+            "{tenant}: {deploys:?}"
+        );
+    }
+
     // And once more: nothing to do, and nothing is written.
     sim.clear_log();
     let third = env.run(&[

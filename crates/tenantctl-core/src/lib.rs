@@ -10,7 +10,9 @@
 //! - [`engine`]: step graphs with observe / apply / undo, plans and runs.
 //! - [`ops`]: one module per operation, each a step graph (or a read) over the above.
 //! - [`fleet`]: many tenants at once: selections, shards, rollouts in waves.
+//! - [`audit`]: the audit trail's records, their sinks (a JSON Lines file, the bucket) and reads.
 
+pub mod audit;
 pub mod config;
 pub mod desired;
 pub mod engine;

@@ -106,6 +106,10 @@ pub async fn verify(ctx: &Context, args: VerifyArgs) -> anyhow::Result<()> {
             .map_err(op_error(ctx))
     })
     .await?;
+    if report.ok {
+        ctx.audit
+            .change(&report.tenant, format!("verified backup {}", report.id));
+    }
     match ctx.output {
         OutputFormat::Json => print_json(ctx, "backup_verify", &report),
         OutputFormat::Table => {
@@ -177,6 +181,14 @@ pub async fn prune(ctx: &Context) -> anyhow::Result<()> {
             .map_err(op_error(ctx))
     })
     .await?;
+    if !dry_run {
+        for r in reports.iter().filter(|r| !r.removed.is_empty()) {
+            ctx.audit.succeeded(
+                &r.tenant,
+                format!("pruned backup(s) {}", r.removed.join(", ")),
+            );
+        }
+    }
     let removed: usize = reports.iter().map(|r| r.removed.len()).sum();
     ctx.printer.status(
         if dry_run { "Would remove" } else { "Removed" },

@@ -163,12 +163,24 @@ async fn one(ctx: &Context, tenant: &str) -> anyhow::Result<()> {
             format_elapsed(started.elapsed())
         ),
     );
+    ctx.audit.change(
+        &report.tenant,
+        backed_up(&report.id, report.total_bytes, report.pruned.len()),
+    );
     ctx.set_step_outputs(&[("tenant", &report.tenant), ("backup_id", &report.id)]);
     match ctx.output {
         OutputFormat::Json => print_json(ctx, "backup", &report),
         OutputFormat::Table => ctx.print_table(&BACKUP_HEADERS, &[backup_row(&report)]),
     }
     Ok(())
+}
+
+/// A backup as the audit trail words it.
+fn backed_up(id: &str, bytes: u64, pruned: usize) -> String {
+    format!(
+        "backup {id} ({}); {pruned} old backup(s) pruned",
+        human_size(bytes)
+    )
 }
 
 const BACKUP_HEADERS: [&str; 5] = ["TENANT", "BACKUP", "SIZE", "OBJECTS", "PRUNED"];
@@ -231,6 +243,14 @@ async fn all(ctx: &Context, args: &Args) -> anyhow::Result<()> {
         Ok(report)
     })
     .await?;
+    for t in &report.tenants {
+        match &t.backup {
+            Some(b) => ctx
+                .audit
+                .succeeded(&t.tenant, backed_up(&b.id, b.total_bytes, b.pruned.len())),
+            None => ctx.audit.failed(&t.tenant, first_line(t.error.as_deref())),
+        }
+    }
     let doc = FleetDocument {
         report: &report,
         shard: args.shard.clone(),

@@ -88,6 +88,13 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     .await?;
     let (plan, health) = outcome;
     if let Some(health) = &health {
+        ctx.audit.change(
+            &plan.tenant,
+            format!(
+                "restored backup {} of tenant {} ({health})",
+                plan.id, plan.source_tenant
+            ),
+        );
         ctx.printer.status(
             "Restored",
             &format!("backup {} into tenant {} ({health})", plan.id, plan.tenant),
@@ -193,6 +200,15 @@ async fn from_snapshot(
                 report.tenant,
                 report.snapshot_id,
                 report.new_volume_id.as_deref().unwrap_or("?")
+            ),
+        );
+        ctx.audit.change(
+            &report.tenant,
+            format!(
+                "restored snapshot {} onto volume {} (old volume {} kept)",
+                report.snapshot_id,
+                report.new_volume_id.as_deref().unwrap_or("?"),
+                report.old_volume_id
             ),
         );
         ctx.printer.warn(&report.remove_old);

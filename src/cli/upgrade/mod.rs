@@ -118,6 +118,14 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
         Outcome::Planned(_) => {}
         Outcome::Upgraded(report) => {
             let plan = &report.plan;
+            if report.changed {
+                let changes: Vec<String> = plan
+                    .changes
+                    .iter()
+                    .map(|c| format!("{} {} -> {}", c.field, c.from, c.to))
+                    .collect();
+                ctx.audit.change(&plan.tenant, changes.join("; "));
+            }
             ctx.printer.status(
                 "Upgraded",
                 &format!(

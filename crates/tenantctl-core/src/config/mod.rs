@@ -4,6 +4,7 @@
 //! Every table denies unknown keys: a typo must fail loudly instead of silently falling back to a
 //! default, because the values decide what gets provisioned for paying customers.
 
+mod audit;
 mod backup;
 mod duration;
 mod error;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
+pub use audit::{Audit, DEFAULT_AUDIT_FILE};
 pub use backup::{Addressing, Backup, DatabaseDump, FilesArchive, LOCAL_BUCKET};
 pub use duration::ConfigDuration;
 pub use error::ConfigError;
@@ -56,6 +58,8 @@ struct RawConfig {
     role: Option<String>,
     #[serde(default)]
     backup: Option<Backup>,
+    #[serde(default)]
+    audit: Audit,
 }
 
 /// The roles `role` may name.
@@ -251,6 +255,8 @@ pub struct Config {
     /// One of [`ROLES`], when the file sets it.
     pub role: Option<String>,
     pub backup: Option<Backup>,
+    /// `[audit]`: where the audit trail goes (defaults when the table is absent).
+    pub audit: Audit,
     index: KeyIndex,
 }
 
@@ -396,6 +402,7 @@ impl Config {
             health: raw.health,
             role,
             backup: raw.backup,
+            audit: raw.audit,
             index,
         })
     }

@@ -158,7 +158,10 @@ pub async fn prune_fleet(
         let Some(rest) = object.key.strip_prefix(&layout.prefix) else {
             continue;
         };
-        if let Some((tenant, _)) = rest.split_once('/') {
+        // Only tenant folders: `_audit/` (the audit trail) and strays are not backups.
+        if let Some((tenant, _)) = rest.split_once('/')
+            && crate::tenant::TenantId::parse(tenant).is_ok()
+        {
             by_tenant
                 .entry(tenant.to_string())
                 .or_default()
