@@ -38,6 +38,27 @@ pub struct Args {
     pub markdown: Option<PathBuf>,
 }
 
+/// The fleet file beside tenantctl.toml when there is one (`backup --all` takes each
+/// tenant's `backups` from it); a file that is there but does not validate is an error.
+pub fn load_if_present(ctx: &Context) -> anyhow::Result<Option<FleetFile>> {
+    let config = ctx.config()?;
+    let tenantctl_core::config::ConfigSource::File(path) = &config.source else {
+        return Ok(None);
+    };
+    let dir = path.parent().map(PathBuf::from).unwrap_or_default();
+    if file::default_path(&dir).is_none() {
+        return Ok(None);
+    }
+    load_file(
+        ctx,
+        &FleetArgs {
+            fleet: None,
+            shard: None,
+        },
+    )
+    .map(|(loaded, _)| Some(loaded))
+}
+
 /// The fleet file, validated, before anything is read from the API.
 pub fn load_file(ctx: &Context, args: &FleetArgs) -> anyhow::Result<(FleetFile, Option<Shard>)> {
     let config = ctx.config()?;

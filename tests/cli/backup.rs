@@ -431,6 +431,25 @@ fn shards_cover_every_tenant_exactly_once() {
     }
     seen.sort();
     assert_eq!(seen, all);
+
+    // A fleet file decides per tenant: t2 has its backups switched off there.
+    let mut fleet = String::from("[defaults]\ntier = \"starter\"\n");
+    for t in all {
+        fleet.push_str(&format!("\n[tenants.{t}]\n"));
+        if t == "t2" {
+            fleet.push_str("backups = false\n");
+        }
+    }
+    env.write("work/fleet.toml", &fleet);
+    let output = env.run(&["backup", "--all", "-o", "json"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let backed_up: Vec<String> = json(&output)["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["tenant"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(backed_up, ["t1", "t3", "t4", "t5"]);
 }
 
 #[test]

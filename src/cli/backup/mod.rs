@@ -223,6 +223,8 @@ async fn all(ctx: &Context, args: &Args) -> anyhow::Result<()> {
     if let Some(tier) = &args.tier {
         config.tier(tier)?;
     }
+    // A fleet file says per tenant whether it has backups.
+    let fleet_file = crate::cli::plan::load_if_present(ctx)?;
     let started = Instant::now();
     let report = with_backups(ctx, Access::Write, async |connection, backups| {
         let tenants = tenantctl_core::ops::list(&connection.client, config, &Default::default())
@@ -231,7 +233,10 @@ async fn all(ctx: &Context, args: &Args) -> anyhow::Result<()> {
         let selected: Vec<String> = tenants
             .into_iter()
             .filter(|t| args.tier.is_none() || t.tier == args.tier)
-            .filter(|t| config.has_backups(&t.tenant, t.tier.as_deref()))
+            .filter(|t| match fleet_file.as_ref().and_then(|f| f.get(&t.tenant)) {
+                Some(wanted) => wanted.backups,
+                None => config.has_backups(&t.tenant, t.tier.as_deref()),
+            })
             .filter(|t| shard.is_none_or(|s| s.contains(&t.tenant)))
             .map(|t| t.tenant)
             .collect();

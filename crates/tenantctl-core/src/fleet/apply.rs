@@ -80,6 +80,17 @@ async fn apply_change(
             // A fleet file lowers a protected tier only through a one-tenant `upgrade
             // --force-protected`: a typo in a pull request must not shrink a paying tenant.
             upgrade::check_protected(&plan, false)?;
+            if wanted.protected && plan.direction == upgrade::Direction::Down {
+                return Err(OpError::conflict(format!(
+                    "tenant `{tenant}` is protected in the fleet file: apply does not move it \
+                     down from tier {} to {}",
+                    plan.from_tier, plan.to_tier
+                ))
+                .with_hint(format!(
+                    "`tenantctl upgrade {tenant} --tier {} --force-protected` moves it",
+                    plan.to_tier
+                )));
+            }
             upgrade::upgrade(ctx.client, &options, &plan, reporter)
                 .await
                 .map(|r| r.changed)

@@ -292,7 +292,10 @@ fn validate(
         }
     })?;
     Ok(WantedTenant {
-        backups: entry.backups.unwrap_or(tier_config.backups),
+        // Unset: as tenantctl.toml says (the tier's `backups`, or the add-on list).
+        backups: entry
+            .backups
+            .unwrap_or_else(|| config.has_backups(&tenant, Some(&tier))),
         protected: entry.protected.unwrap_or(tier_config.protected),
         source: format!("{}:{}", source.file, source.tenant_line),
         tenant,
