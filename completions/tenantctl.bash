@@ -311,7 +311,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__backup)
-            opts="-o -v -q -y -h -V --all --tier --concurrency --shard --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version list verify restore prune help"
+            opts="-o -v -q -y -h -V --tier --all --tenants --tenants-file --shard --concurrency --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version list verify restore prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -321,11 +321,19 @@ _tenantctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --concurrency)
+                --tenants)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenants-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1387,12 +1395,28 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__status)
-            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --tier --all --tenants --tenants-file --shard --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --tier)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenants)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenants-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

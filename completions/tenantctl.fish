@@ -168,9 +168,11 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l local -d '
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l dry-run -d 'Show what would change without changing anything'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -s h -l help -d 'Print help'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -s V -l version -d 'Print version'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l tier -d 'With --all: only tenants on this tier' -r
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l concurrency -d 'With --all: tenants backed up at the same time' -r
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l shard -d 'With --all: only shard i of n (e.g. 2/4); every tenant is in exactly one shard' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l tier -d 'Only tenants on this tier' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l tenants -d 'These tenants, comma-separated, in this order (the first ones are the canaries)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l tenants-file -d 'Tenants listed in a file, one id per line (# comments)' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l shard -d 'Only shard i of n (e.g. 2/4); every tenant is in exactly one shard' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l concurrency -d 'Tenants backed up at the same time' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
@@ -178,7 +180,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fi
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l all -d 'Back up every tenant that has backups (its tier\'s `backups`, or backup.tenants)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l all -d 'Every tenant of the org'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'
@@ -331,6 +333,10 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l local -d '
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l dry-run -d 'Show what would change without changing anything'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -s h -l help -d 'Print help'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -s V -l version -d 'Print version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l tier -d 'Only tenants on this tier' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l tenants -d 'These tenants, comma-separated, in this order (the first ones are the canaries)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l tenants-file -d 'Tenants listed in a file, one id per line (# comments)' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l shard -d 'Only shard i of n (e.g. 2/4); every tenant is in exactly one shard' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
@@ -338,6 +344,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s o -l outp
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l all -d 'Every tenant of the org'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'

@@ -126,10 +126,9 @@ impl Invocation {
             Command::Snapshot(a) => ("snapshot", vec![a.tenant.clone()]),
             Command::Backup(a) => match &a.command {
                 None => {
-                    args.flag("all", a.all);
                     args.opt("tier", a.tier.as_deref());
-                    args.opt("shard", a.shard.as_deref());
-                    ("backup", a.tenant.iter().cloned().collect())
+                    args.selection(&a.select);
+                    ("backup", named(&a.tenants, &a.select))
                 }
                 Some(BackupCommand::List(l)) => ("backup list", vec![l.tenant.clone()]),
                 Some(BackupCommand::Verify(v)) => {

@@ -29,7 +29,16 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
         // An unreadable tenant's tier is unknown; it stays so its error is not hidden.
         tenants.retain(|t| t.error.is_some() || t.tier.as_deref() == Some(tier.as_str()));
     }
-    for tenant in &tenants {
+    print(ctx, &tenants)
+}
+
+/// Tenants as `list` prints them; `status` of several tenants prints the same.
+pub(crate) fn print(
+    ctx: &Context,
+    tenants: &[tenantctl_core::ops::TenantStatus],
+) -> anyhow::Result<()> {
+    let config = ctx.config()?;
+    for tenant in tenants {
         if let Some(error) = &tenant.error {
             ctx.printer.warn(&format!(
                 "tenant `{}`: cannot read its details: {error}",

@@ -1,4 +1,5 @@
-//! `tenantctl status`: show one tenant. Read-only.
+//! `tenantctl status`: show one tenant, or several (`--all`, `--tenants`, `--tier`,
+//! `--shard`: the same table and document as `list`). Read-only.
 
 use tenantctl_core::ops::{self, ErrorClass, TenantStatus};
 use tenantctl_core::tenant::TenantId;
@@ -10,16 +11,41 @@ use crate::output::{SCHEMA_VERSION, StatusDocument, TenantDocument};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Tenant id
-    pub tenant: String,
+    /// Tenant id(s)
+    pub tenants: Vec<String>,
+    /// Only tenants on this tier
+    #[arg(long, value_name = "TIER", help_heading = "Fleet selection")]
+    pub tier: Option<String>,
+    #[command(flatten)]
+    pub select: crate::cli::select::SelectArgs,
 }
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
-    TenantId::parse(&args.tenant)?;
+    for tenant in &args.tenants {
+        TenantId::parse(tenant)?;
+    }
+    let selection = args.select.selection(&args.tenants, args.tier.clone())?;
     let config = ctx.config()?;
+    if let Some(tier) = &args.tier {
+        config.tier(tier)?;
+    }
+    let Some(tenant) = selection.single() else {
+        let tenants = ctx
+            .connected(Access::Read, async |connection| {
+                let live =
+                    ops::list(&connection.client, config, &ops::ListOptions::default()).await?;
+                let chosen = selection
+                    .resolve(&live)
+                    .map_err(crate::cli::backup::op_error(ctx))?;
+                Ok(chosen.into_iter().cloned().collect::<Vec<_>>())
+            })
+            .await?;
+        return crate::cli::list::print(ctx, &tenants);
+    };
+    let args_tenant = tenant.to_string();
     let status = ctx
         .connected(Access::Read, async |connection| {
-            ops::status(&connection.client, config, &args.tenant)
+            ops::status(&connection.client, config, &args_tenant)
                 .await
                 .map_err(|e| match e.class() {
                     // One line is enough: the tenant is not there.

@@ -210,6 +210,21 @@ fn shards_split_the_fleet_into_disjoint_parts() {
     }
     let all: BTreeSet<String> = tenants.iter().map(|t| t.to_string()).collect();
     assert_eq!(seen, all, "every tenant is in one shard");
+
+    // status takes the same selection and answers as list does.
+    let mut listed = BTreeSet::new();
+    for shard in ["1/3", "2/3", "3/3"] {
+        let output = env.run(&["status", "--all", "--shard", shard, "-o", "json"]);
+        assert_eq!(code(&output), 0, "{}", stderr(&output));
+        let doc = json(&output);
+        assert_eq!(doc["kind"], "list");
+        for t in doc["tenants"].as_array().into_iter().flatten() {
+            assert!(listed.insert(t["tenant"].as_str().unwrap_or_default().to_string()));
+        }
+    }
+    assert_eq!(listed, all);
+    let two = env.run(&["status", "--tenants", "t2,t1", "-o", "json"]);
+    assert_eq!(json(&two)["tenants"].as_array().map(Vec::len), Some(2));
     for tenant in tenants {
         assert_eq!(
             image_of(&env, tenant),

@@ -9,12 +9,11 @@ use std::time::Instant;
 
 use serde::Serialize;
 use tenantctl_core::config::Config;
-use tenantctl_core::ops::backup::{
-    self, BackupContext, BackupReport, FleetReport, Shard, human_size,
-};
+use tenantctl_core::ops::backup::{self, BackupContext, BackupReport, FleetReport, human_size};
 use tenantctl_core::storage::Store;
 use tenantctl_core::tenant::TenantId;
 
+use crate::cli::select::SelectArgs;
 use crate::cli::status::target_suffix;
 use crate::context::{Context, OutputFormat};
 use crate::error::{CliError, Exit, from_op};
@@ -22,6 +21,7 @@ use crate::frame::{Access, Connection};
 use crate::output::SCHEMA_VERSION;
 use crate::ui::fleet::FleetProgress;
 use crate::ui::progress::format_elapsed;
+use tenantctl_core::fleet::Selection;
 
 /// Tenants backed up at once by `--all` unless `--concurrency` says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -31,21 +31,17 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 pub struct Args {
     #[command(subcommand)]
     pub command: Option<BackupCommand>,
-    /// Tenant id to back up
-    #[arg(required_unless_present = "all", conflicts_with = "all")]
-    pub tenant: Option<String>,
-    /// Back up every tenant that has backups (its tier's `backups`, or backup.tenants)
-    #[arg(long)]
-    pub all: bool,
-    /// With --all: only tenants on this tier
-    #[arg(long, requires = "all", value_name = "TIER")]
+    /// Tenant id(s) to back up; --all: every tenant that has backups (its tier's `backups`,
+    /// backup.tenants, or the fleet file's `backups`)
+    pub tenants: Vec<String>,
+    /// Only tenants on this tier
+    #[arg(long, value_name = "TIER", help_heading = "Fleet selection")]
     pub tier: Option<String>,
-    /// With --all: tenants backed up at the same time
-    #[arg(long, requires = "all", value_name = "N", default_value_t = DEFAULT_CONCURRENCY)]
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Tenants backed up at the same time
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
-    /// With --all: only shard i of n (e.g. 2/4); every tenant is in exactly one shard
-    #[arg(long, requires = "all", value_name = "I/N")]
-    pub shard: Option<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -77,10 +73,15 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
         Some(BackupCommand::Verify(a)) => catalog::verify(ctx, a).await,
         Some(BackupCommand::Restore(a)) => restore::run(ctx, a).await,
         Some(BackupCommand::Prune) => catalog::prune(ctx).await,
-        None if args.all => all(ctx, &args).await,
         None => {
-            let tenant = args.tenant.clone().unwrap_or_default();
-            one(ctx, &tenant).await
+            for tenant in &args.tenants {
+                TenantId::parse(tenant)?;
+            }
+            let selection = args.select.selection(&args.tenants, args.tier.clone())?;
+            match selection.single() {
+                Some(tenant) => one(ctx, tenant).await,
+                None => all(ctx, &args, &selection).await,
+            }
         }
     }
 }
@@ -209,13 +210,7 @@ struct FleetDocument<'a> {
     tier: Option<String>,
 }
 
-async fn all(ctx: &Context, args: &Args) -> anyhow::Result<()> {
-    let shard = args
-        .shard
-        .as_deref()
-        .map(Shard::parse)
-        .transpose()
-        .map_err(|e| CliError::usage(e.to_string()))?;
+async fn all(ctx: &Context, args: &Args, selection: &Selection) -> anyhow::Result<()> {
     if args.concurrency == 0 {
         return Err(CliError::usage("--concurrency must be at least 1").into());
     }
@@ -230,15 +225,19 @@ async fn all(ctx: &Context, args: &Args) -> anyhow::Result<()> {
         let tenants = tenantctl_core::ops::list(&connection.client, config, &Default::default())
             .await
             .map_err(op_error(ctx))?;
-        let selected: Vec<String> = tenants
+        // Named tenants are backed up as asked; --all takes those that have backups.
+        let selected: Vec<String> = selection
+            .resolve(&tenants)
+            .map_err(op_error(ctx))?
             .into_iter()
-            .filter(|t| args.tier.is_none() || t.tier == args.tier)
-            .filter(|t| match fleet_file.as_ref().and_then(|f| f.get(&t.tenant)) {
-                Some(wanted) => wanted.backups,
-                None => config.has_backups(&t.tenant, t.tier.as_deref()),
+            .filter(|t| {
+                !selection.all
+                    || match fleet_file.as_ref().and_then(|f| f.get(&t.tenant)) {
+                        Some(wanted) => wanted.backups,
+                        None => config.has_backups(&t.tenant, t.tier.as_deref()),
+                    }
             })
-            .filter(|t| shard.is_none_or(|s| s.contains(&t.tenant)))
-            .map(|t| t.tenant)
+            .map(|t| t.tenant.clone())
             .collect();
         let progress = ctx.progress();
         let fleet = FleetProgress::new(&progress, selected.len() as u64, "backup");
@@ -258,7 +257,7 @@ async fn all(ctx: &Context, args: &Args) -> anyhow::Result<()> {
     }
     let doc = FleetDocument {
         report: &report,
-        shard: args.shard.clone(),
+        shard: args.select.shard.clone(),
         tier: args.tier.clone(),
     };
     ctx.printer.status(
@@ -301,7 +300,7 @@ async fn all(ctx: &Context, args: &Args) -> anyhow::Result<()> {
             ctx.print_table(&["TENANT", "STATUS", "BACKUP", "SIZE", "ERROR"], &rows)
         }
     }
-    ctx.append_step_summary(&step_summary(&report, args.shard.as_deref()));
+    ctx.append_step_summary(&step_summary(&report, args.select.shard.as_deref()));
     ctx.set_step_outputs(&[
         ("backed_up", &report.ok.to_string()),
         ("failed", &report.failed.to_string()),
