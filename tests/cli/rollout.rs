@@ -2,6 +2,10 @@
 //! canaries, hold-backs and resume, through the real binary against flysim.
 
 use std::collections::BTreeSet;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use flysim::DelayRule;
 
 use crate::harness::{TestEnv, code, json, stderr};
 use crate::sim::{CONFIG, Sim};
@@ -287,4 +291,81 @@ fn a_misspelt_tenant_stops_the_rollout_before_anything_changes() {
     assert_eq!(code(&output), 3, "{}", stderr(&output));
     assert!(stderr(&output).contains("alpah"), "{}", stderr(&output));
     assert_eq!(image_of(&env, "alpha"), OLD_IMAGE);
+}
+
+fn machine_of(sim: &Sim, app: &str) -> String {
+    let client = sim.client();
+    let machines = sim
+        .block_on(client.list_machines(app, &Default::default()))
+        .expect("machines");
+    machines.first().expect("one machine").id.clone()
+}
+
+fn lease_held(sim: &Sim, app: &str, id: &str) -> bool {
+    let client = sim.client();
+    sim.block_on(client.get_lease(app, id))
+        .expect("read lease")
+        .is_some()
+}
+
+#[test]
+fn an_interrupted_rollout_releases_its_leases_and_a_rerun_finishes_it() {
+    let sim = Sim::start();
+    let env = fleet(&sim, &["alpha", "bravo", "charlie"]);
+    let bravo = machine_of(&sim, "tenant-bravo");
+    // bravo's machine update (the POST after its lease is taken) hangs.
+    sim.delay(DelayRule {
+        method: Some("POST".into()),
+        path_contains: format!("tenant-bravo/machines/{bravo}"),
+        delay_ms: 60_000,
+        times: 1,
+        skip: 1,
+    });
+    let mut child = env
+        .std_cmd()
+        .args(["deploy", "--all", "--image", NEW_IMAGE, "--yes"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tenantctl starts");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !lease_held(&sim, "tenant-bravo", &bravo) {
+        assert!(Instant::now() < deadline, "the rollout never reached bravo");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "tenantctl did not stop after Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(exit.code(), Some(130));
+    assert!(
+        !lease_held(&sim, "tenant-bravo", &bravo),
+        "the interrupted rollout left bravo's lease held"
+    );
+
+    sim.clear_faults();
+    let again = env.run(&[
+        "deploy", "--all", "--image", NEW_IMAGE, "--yes", "-o", "json",
+    ]);
+    assert_eq!(code(&again), 0, "{}", stderr(&again));
+    let doc = json(&again);
+    assert_eq!(
+        doc["tenants"][0]["outcome"], "unchanged",
+        "the canary was done: {doc:#}"
+    );
+    for tenant in ["alpha", "bravo", "charlie"] {
+        assert_eq!(image_of(&env, tenant), NEW_IMAGE);
+    }
 }
