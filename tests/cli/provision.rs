@@ -335,3 +335,38 @@ fn a_fault_at_each_step_is_resumed_by_running_provision_again() {
         );
     }
 }
+
+/// A provision whose health gate failed because the machine's checks went critical on its boot
+/// is finished by a re-run: the re-run waits on that boot once more, then restarts the machine
+/// and passes the gate on the new boot (found by the reliability bench, where re-runs of such a
+/// provision failed every time).
+#[test]
+fn a_rerun_restarts_a_machine_whose_checks_failed_its_gate() {
+    let sim = Sim::start();
+    let env = sim.env();
+    env.write(
+        "work/tenantctl.toml",
+        &CONFIG.replace("timeout = \"10s\"", "timeout = \"1s\""),
+    );
+    sim.fail_checks_of_next_boots(1);
+    let output = env.run(&["provision", "acme", "--tier", "starter"]);
+    let err = stderr(&output);
+    assert_eq!(code(&output), 1, "{err}");
+    assert!(err.contains("failed at step `health`"), "{err}");
+
+    let output = env.run(&["provision", "acme", "--tier", "starter"]);
+    let err = stderr(&output);
+    assert_eq!(code(&output), 0, "{err}");
+    assert!(err.contains("restarting it"), "{err}");
+    let client = sim.client();
+    let machines = sim
+        .block_on(client.list_machines("tenant-acme", &Default::default()))
+        .expect("machines");
+    assert_eq!(machines.len(), 1, "the same machine, restarted");
+    let lease = sim
+        .block_on(client.get_lease("tenant-acme", &machines[0].id))
+        .expect("lease");
+    assert!(lease.is_none(), "the lease was left behind");
+    let output = env.run(&["status", "acme", "-o", "json"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+}

@@ -92,3 +92,100 @@ fn entries(dir: &Path) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// Everything that exists in flysim's state, read straight from the store: apps, machines
+/// (with their due lifecycle steps applied, as any API read would), volumes, IP addresses and
+/// certificates. For checks over a whole run, such as the reliability bench's count of
+/// orphans, duplicates and leases left held.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Census {
+    pub apps: Vec<String>,
+    pub machines: Vec<CensusMachine>,
+    pub volumes: Vec<CensusVolume>,
+    /// (app, address)
+    pub ips: Vec<(String, String)>,
+    /// (app, hostname)
+    pub certs: Vec<(String, String)>,
+}
+
+/// One machine row as the census saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CensusMachine {
+    pub id: String,
+    pub app: String,
+    pub state: String,
+    /// The machine's config as last set (image, guest, metadata, mounts).
+    pub config: serde_json::Value,
+    /// Its current boot's checks report critical.
+    pub checks_failing: bool,
+    /// Owner of a lease that has not expired, if any.
+    pub lease_owner: Option<String>,
+}
+
+/// One volume row as the census saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CensusVolume {
+    pub id: String,
+    pub app: String,
+    pub state: String,
+    pub size_gb: i64,
+    pub attached_machine_id: Option<String>,
+}
+
+pub(crate) fn census(sim: &Sim) -> ApiResult<Census> {
+    let now = crate::util::now_ms();
+    sim.store.tx(|conn| {
+        let mut census = Census::default();
+        {
+            let mut stmt = conn.prepare("SELECT name FROM apps ORDER BY name")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            census.apps = rows.collect::<Result<_, _>>()?;
+        }
+        let mut apps_with_machines: BTreeSet<String> = BTreeSet::new();
+        {
+            let mut stmt = conn.prepare("SELECT DISTINCT app FROM machines")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            for app in rows {
+                apps_with_machines.insert(app?);
+            }
+        }
+        for app in &apps_with_machines {
+            for mut m in crate::store::load_machines(conn, app)? {
+                crate::lifecycle::settle(sim, conn, &mut m, now)?;
+                census.machines.push(CensusMachine {
+                    lease_owner: m.active_lease(now).map(|l| l.owner.clone()),
+                    id: m.id,
+                    app: m.app,
+                    state: m.state,
+                    config: m.config,
+                    checks_failing: m.checks_failing,
+                });
+            }
+        }
+        {
+            let mut stmt = conn.prepare(
+                "SELECT id, app, state, size_gb, attached_machine_id FROM volumes ORDER BY app, id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(CensusVolume {
+                    id: r.get(0)?,
+                    app: r.get(1)?,
+                    state: r.get(2)?,
+                    size_gb: r.get(3)?,
+                    attached_machine_id: r.get(4)?,
+                })
+            })?;
+            census.volumes = rows.collect::<Result<_, _>>()?;
+        }
+        for (table, column, out) in [
+            ("ips", "ip", &mut census.ips),
+            ("certs", "hostname", &mut census.certs),
+        ] {
+            let mut stmt =
+                conn.prepare(&format!("SELECT app, {column} FROM {table} ORDER BY app"))?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
+            *out = rows.collect::<Result<_, _>>()?;
+        }
+        Ok(census)
+    })
+}

@@ -58,6 +58,7 @@ use tokio::task::JoinHandle;
 
 pub use error::Error;
 pub use faults::{DelayRule, FaultRule};
+pub use inspect::{Census, CensusMachine, CensusVolume};
 pub use objects::ObjectStoreConfig;
 pub use profile::{Faults, Profile};
 pub use requestlog::RequestRecord;
@@ -255,6 +256,11 @@ impl Handle {
     pub fn leftovers_of(&self, app: &str) -> Vec<String> {
         inspect::leftovers(&self.sim, app)
             .unwrap_or_else(|e| vec![format!("state unreadable: {}", e.message)])
+    }
+    /// Every app, machine, volume, IP address and certificate in the state, read from the store
+    /// (machines' due lifecycle steps applied first), for checks over a whole run.
+    pub fn census(&self) -> Result<Census, Error> {
+        inspect::census(&self.sim).map_err(|e| Error::Other(e.message))
     }
     /// Stop serving and wait for the server task to end.
     pub async fn shutdown(mut self) {

@@ -3,6 +3,7 @@
 
 mod apps;
 mod auth;
+mod census;
 mod certificates;
 mod common;
 mod conformance;

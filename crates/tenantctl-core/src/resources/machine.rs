@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use fly_api::types::machines::state;
-use fly_api::types::{LaunchMachineInput, ListMachinesParams, Machine, WaitParams};
+use fly_api::types::{LaunchMachineInput, ListMachinesParams, Machine, RestartRequest, WaitParams};
 use fly_api::{ApiError, FlyClient, LeaseGuard, LeaseOptions};
 
 use super::{Note, create_once};
@@ -123,6 +123,23 @@ pub async fn start_under_lease(
             .await
             .map(drop)
             .map_err(|e| OpError::api(format!("start machine {id}"), e))
+    })
+    .await
+}
+
+/// Restarts a running machine while holding its lease (a new boot: its checks start over).
+pub async fn restart_under_lease(
+    client: &FlyClient,
+    app: &str,
+    id: &str,
+    options: &LeaseOptions,
+    note: Note<'_>,
+) -> Result<(), OpError> {
+    under_lease(client, app, id, options, note, async |nonce| {
+        client
+            .restart_machine(app, id, &RestartRequest::default(), Some(nonce))
+            .await
+            .map_err(|e| OpError::api(format!("restart machine {id}"), e))
     })
     .await
 }

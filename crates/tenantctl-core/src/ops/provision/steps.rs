@@ -10,7 +10,7 @@ use fly_api::{FlyClient, LeaseOptions, owner_description};
 use super::graph::{AppState, HealthChange, IpsChange, MachineChange, MachineState, Provision};
 use crate::config::{HealthCheck, Hook};
 use crate::engine::{Applied, Observation, StepEvent};
-use crate::error::{OpError, Suggestion};
+use crate::error::{ErrorClass, OpError, Suggestion};
 use crate::metadata;
 use crate::resources::secrets::{GENERATED, Written};
 use crate::resources::{app, certificates, health, hooks, ips, machine, secrets, volume};
@@ -500,16 +500,46 @@ impl Provision<'_> {
                 first_look,
                 recorded,
             } => {
-                let summary = health::wait_healthy(
+                let timeout = self.config.health.timeout.as_duration();
+                let note = self.note("health");
+                // A machine an earlier run started and left with its gate not passed.
+                let resumed = first_look.is_some() && !recorded;
+                let waited = health::wait_healthy(
                     client,
                     name,
                     id,
-                    self.config.health.timeout.as_duration(),
+                    timeout,
                     self.health_poll_interval,
                     first_look.map(|m| *m),
-                    &self.note("health"),
+                    &note,
                 )
-                .await?;
+                .await;
+                let summary = match waited {
+                    Ok(summary) => summary,
+                    // Its checks went critical on that boot and stayed so: waiting on the same
+                    // boot again would fail every re-run. Restart it once, under its lease, and
+                    // give the new boot the whole gate.
+                    Err(e) if resumed && e.class() == ErrorClass::Failed => {
+                        note(format!(
+                            "machine {id} still fails its health gate; restarting it"
+                        ));
+                        let lease =
+                            LeaseOptions::new(owner_description("provision", &self.desired.tenant));
+                        machine::restart_under_lease(client, name, id, &lease, &note).await?;
+                        machine::wait_started(client, name, id, self.start_timeout, &note).await?;
+                        health::wait_healthy(
+                            client,
+                            name,
+                            id,
+                            timeout,
+                            self.health_poll_interval,
+                            None,
+                            &note,
+                        )
+                        .await?
+                    }
+                    Err(e) => return Err(e),
+                };
                 if !recorded {
                     health::record_passed(client, name, id, version).await?;
                 }
