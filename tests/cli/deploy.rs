@@ -160,3 +160,47 @@ fn a_dry_run_says_what_would_change_and_only_reads() {
     assert!(log.iter().all(|r| r.method == "GET"), "{}", show(&log));
     assert_eq!(image_of(&env, "acme"), OLD_IMAGE);
 }
+
+#[test]
+fn a_rerun_after_an_interrupted_deploy_restarts_the_failing_boot() {
+    let sim = Sim::start();
+    let env = sim.env();
+    env.write(
+        "work/tenantctl.toml",
+        &CONFIG.replace("timeout = \"10s\"", "timeout = \"1s\""),
+    );
+    provision(&env, "acme");
+    // What a deploy killed during its health gate leaves: the new image on a boot whose checks
+    // fail, and nothing to roll back to.
+    let client = sim.client();
+    sim.block_on(async {
+        let machines = client
+            .list_machines("tenant-acme", &Default::default())
+            .await
+            .expect("machines");
+        let machine = machines.first().expect("one machine");
+        let mut config = machine.config.clone().expect("config");
+        config.image = Some(NEW_IMAGE.to_string());
+        let input = fly_api::types::LaunchMachineInput {
+            config,
+            ..Default::default()
+        };
+        sim.fail_checks_of_next_boots(1);
+        client
+            .update_machine("tenant-acme", &machine.id, &input, None)
+            .await
+            .expect("update");
+    });
+    let output = env.run(&["deploy", "acme", "--image", NEW_IMAGE]);
+    let err = stderr(&output);
+    assert_eq!(code(&output), 0, "{err}");
+    assert!(err.contains("restarting it"), "{err}");
+    assert_eq!(image_of(&env, "acme"), NEW_IMAGE);
+    let machines = sim
+        .block_on(client.list_machines("tenant-acme", &Default::default()))
+        .expect("machines");
+    let lease = sim
+        .block_on(client.get_lease("tenant-acme", &machines[0].id))
+        .expect("lease");
+    assert!(lease.is_none(), "the lease was left behind");
+}

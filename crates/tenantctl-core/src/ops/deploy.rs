@@ -6,15 +6,19 @@
 //! machine ── health
 //! ```
 //!
-//! `machine` updates the tenant's machine to the image while holding its lease and waits for it
-//! to start; `health` waits for the health gate. When the gate fails, the engine undoes
-//! `machine`: the previous config goes back (under the lease) and must become healthy again.
-//! Deploying the image the tenant already runs changes nothing.
+//! The machine's lease is held from before the machine is read until the gate has passed or
+//! the rollback is done, so another operation on the tenant (an upgrade, a second deploy)
+//! waits for it instead of being overwritten by a config read before it ran. `machine` reads
+//! the machine under the lease, updates it to the image and waits for it to start; `health`
+//! waits for the health gate. When the gate fails, the engine undoes `machine`: the previous
+//! config goes back and must become healthy again. Deploying the image the tenant already
+//! runs changes nothing; a re-run that finds the image on a machine whose gate failed (an
+//! interrupted deploy) restarts it once and gives the new boot the whole gate.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use fly_api::types::{LaunchMachineInput, Machine, MachineConfig};
+use fly_api::types::{LaunchMachineInput, Machine, MachineConfig, RestartRequest};
 use fly_api::{FlyClient, LeaseOptions, owner_description};
 use serde::Serialize;
 
@@ -22,7 +26,7 @@ use crate::config::Config;
 use crate::engine::{
     self, Applied, Graph, Observation, Reporter, RunError, RunOptions, Step, StepEvent,
 };
-use crate::error::{OpError, Resume};
+use crate::error::{ErrorClass, OpError, Resume};
 use crate::resources::{app, health, machine};
 use crate::tenant::{AppName, TenantId};
 
@@ -83,7 +87,8 @@ struct Deploy<'a> {
     reporter: &'a dyn Reporter,
     opts: &'a DeployOptions<'a>,
     app: String,
-    lease: LeaseOptions,
+    /// The machine's lease nonce; `None` in a dry run, which only reads.
+    nonce: Option<&'a str>,
     /// (machine id, image) as the machine step's observe read them, for a dry run's report.
     planned: std::sync::Mutex<Option<(String, String)>>,
 }
@@ -97,12 +102,50 @@ pub async fn deploy(
     let tenant = TenantId::parse(&opts.tenant)?;
     let app = AppName::for_tenant(&opts.config.app_name_pattern, &tenant)?.to_string();
     check_image(&opts.image)?;
+    if opts.dry_run {
+        return run(client, opts, reporter, &tenant, &app, None).await;
+    }
+    // The machine is looked up to take its lease; the steps read it again under the lease.
+    app::require(client, &opts.tenant, &app, &opts.config.org).await?;
+    let Some(found) = machine::find(client, &app, &opts.tenant).await? else {
+        return Err(no_machine(&opts.tenant));
+    };
+    // Already on the image and healthy: nothing to change, so no lease either.
+    let current = found.config.as_ref().and_then(|c| c.image.as_deref());
+    if current == Some(opts.image.as_str()) && health::is_healthy(&found) {
+        return run(client, opts, reporter, &tenant, &app, None).await;
+    }
+    let lease = LeaseOptions::new(owner_description("deploy", tenant.as_str()));
+    let note = |message: String| {
+        reporter.step(tenant.as_str(), "machine", StepEvent::Progress { message })
+    };
+    machine::under_lease(client, &app, &found.id, &lease, &note, async |nonce| {
+        run(client, opts, reporter, &tenant, &app, Some(nonce)).await
+    })
+    .await
+}
+
+fn no_machine(tenant: &str) -> OpError {
+    OpError::failed(format!(
+        "tenant `{tenant}` has no machine; provision it first"
+    ))
+}
+
+/// The step graph, run (with the lease's nonce) or planned (without).
+async fn run(
+    client: &FlyClient,
+    opts: &DeployOptions<'_>,
+    reporter: &dyn Reporter,
+    tenant: &TenantId,
+    app: &str,
+    nonce: Option<&str>,
+) -> Result<DeployReport, OpError> {
     let ctx = Deploy {
         client,
         reporter,
         opts,
-        app,
-        lease: LeaseOptions::new(owner_description("deploy", tenant.as_str())),
+        app: app.to_string(),
+        nonce,
         planned: std::sync::Mutex::new(None),
     };
     let mut graph = Graph::new(tenant.as_str());
@@ -140,7 +183,7 @@ pub async fn deploy(
             error,
             rollback,
             ..
-        }) => return Err(failure(&ctx, &tenant, step, error, rollback)),
+        }) => return Err(failure(&ctx, tenant, step, error, rollback)),
         Err(internal @ RunError::Internal { .. }) => {
             return Err(OpError::failed(internal.to_string()));
         }
@@ -249,10 +292,7 @@ impl Deploy<'_> {
         )
         .await?;
         let Some(found) = machine::find(self.client, &self.app, &self.opts.tenant).await? else {
-            return Err(OpError::failed(format!(
-                "tenant `{}` has no machine; provision it first",
-                self.opts.tenant
-            )));
+            return Err(no_machine(&self.opts.tenant));
         };
         let Some(previous) = found.config.clone() else {
             return Err(OpError::failed(format!(
@@ -277,23 +317,32 @@ impl Deploy<'_> {
         Ok(Observation::change(found, summary))
     }
 
-    /// Sends `config` to the machine under its lease and waits for it to start.
+    /// The lease's nonce. Changes happen under the lease only; without one, the machine moved
+    /// since it was found on the image and healthy.
+    fn nonce(&self, id: &str) -> Result<&str, OpError> {
+        self.nonce.ok_or_else(|| {
+            OpError::conflict(format!(
+                "machine {id} changed while deploy was looking at it; nothing was changed"
+            ))
+            .with_hint("run the deploy again")
+        })
+    }
+
+    /// Sends `config` to the machine with the lease's nonce and waits for it to start.
     async fn replace_config(&self, id: &str, config: MachineConfig) -> Result<Machine, OpError> {
         let input = LaunchMachineInput {
             config,
             ..LaunchMachineInput::default()
         };
+        let nonce = self.nonce(id)?;
+        let updated = self
+            .client
+            .update_machine(&self.app, id, &input, Some(nonce))
+            .await
+            .map_err(|e| OpError::api(format!("update machine {id}"), e))?;
         let note = self.note("machine");
-        machine::update_under_lease(
-            self.client,
-            &self.app,
-            id,
-            &input,
-            &self.lease,
-            Some(self.opts.start_timeout),
-            &note,
-        )
-        .await
+        machine::wait_started(self.client, &self.app, id, self.opts.start_timeout, &note).await?;
+        Ok(updated)
     }
 
     async fn apply_machine(&self, found: Machine) -> Result<Applied<Deployed>, OpError> {
@@ -356,8 +405,30 @@ impl Deploy<'_> {
     }
 
     async fn apply_health(&self, deployed: Arc<Deployed>) -> Result<Applied<()>, OpError> {
-        let summary = self.wait_healthy(&deployed.machine.id).await?;
-        Ok(Applied::new((), summary))
+        let id = &deployed.machine.id;
+        match self.wait_healthy(id).await {
+            Ok(summary) => Ok(Applied::new((), summary)),
+            // An earlier, interrupted deploy left the image on a boot whose checks failed:
+            // waiting on that boot again would fail every re-run. One restart, then the gate.
+            Err(e) if !deployed.updated && e.class() == ErrorClass::Failed => {
+                let note = self.note("health");
+                note(format!("machine {id} fails its health gate; restarting it"));
+                self.client
+                    .restart_machine(
+                        &self.app,
+                        id,
+                        &RestartRequest::default(),
+                        Some(self.nonce(id)?),
+                    )
+                    .await
+                    .map_err(|e| OpError::api(format!("restart machine {id}"), e))?;
+                machine::wait_started(self.client, &self.app, id, self.opts.start_timeout, &note)
+                    .await?;
+                let summary = self.wait_healthy(id).await?;
+                Ok(Applied::new((), format!("{summary} (after a restart)")))
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 

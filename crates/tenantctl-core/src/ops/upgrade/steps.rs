@@ -19,7 +19,7 @@ use fly_api::types::{LaunchMachineInput, Machine, MachineConfig, RestartRequest}
 use super::UpgradeOptions;
 use super::UpgradePlan;
 use crate::engine::{Applied, Graph, Observation, Reporter, Step, StepEvent};
-use crate::error::OpError;
+use crate::error::{ErrorClass, OpError};
 use crate::resources::{health, machine};
 
 type Observed<T, C> = Result<Observation<T, C>, OpError>;
@@ -93,7 +93,7 @@ pub(super) fn graph<'a>(u: &'a Upgrade<'a>) -> Graph<'a, OpError> {
             format!("health gate within {}", u.opts.config.health.timeout),
             placed,
             move |placed| u.observe_health(placed),
-            move |_, ()| u.apply_health(),
+            move |placed, ()| u.apply_health(placed),
         )
         .calls(["GET /machines/{id}"]),
     );
@@ -314,8 +314,29 @@ impl Upgrade<'_> {
         Ok(Observation::change((), "wait for the health gate"))
     }
 
-    async fn apply_health(&self) -> Done<()> {
-        let summary = self.wait_healthy().await?;
-        Ok(Applied::new((), summary))
+    async fn apply_health(&self, placed: Arc<Placed>) -> Done<()> {
+        match self.wait_healthy().await {
+            Ok(summary) => Ok(Applied::new((), summary)),
+            // An earlier, interrupted upgrade left the machine on the tier's config with a boot
+            // whose checks failed: waiting on that boot again would fail every re-run. One
+            // restart under the lease, then the whole gate.
+            Err(e) if !placed.touched && e.class() == ErrorClass::Failed => {
+                let id = self.machine_id();
+                self.note("health")(format!("machine {id} fails its health gate; restarting it"));
+                self.client
+                    .restart_machine(
+                        &self.plan.app,
+                        id,
+                        &RestartRequest::default(),
+                        Some(self.nonce),
+                    )
+                    .await
+                    .map_err(|e| OpError::api(format!("restart machine {id}"), e))?;
+                self.wait_started().await?;
+                let summary = self.wait_healthy().await?;
+                Ok(Applied::new((), format!("{summary} (after a restart)")))
+            }
+            Err(e) => Err(e),
+        }
     }
 }
