@@ -31,7 +31,7 @@
 //! log) and the ones that reached the user (tenants failed, or errors mentioning 429: must be
 //! 0), and checks that all 1,000 tenants run the new image afterwards.
 //!
-//! Loopback only; about 3 minutes on 2 cores, most of it the rollout.
+//! Loopback only; under 2 minutes on 2 cores, most of it the rollout.
 #![allow(clippy::print_stdout)]
 
 mod common;
