@@ -12,21 +12,19 @@
 //! Target: ≤ 3 s per list and zero 429s. Loopback only.
 #![allow(clippy::print_stdout)]
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Instant;
 
 use anyhow::{Result, bail};
-use fly_api::{ClientConfig, FlyClient, Token};
 use flysim::Profile;
 use tenantctl_core::config::{Config, ConfigSource};
-use tenantctl_core::engine::NullReporter;
-use tenantctl_core::ops::{ListOptions, ProvisionOptions, list, provision};
+use tenantctl_core::ops::{ListOptions, list};
 use tenantctl_core::template::TemplateSet;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+
+use common::{Seed, client};
 
 const TENANTS: usize = 1_000;
-const SEED_CONCURRENCY: usize = 32;
 const LATENCY_MS: u64 = 50;
 const RUNS: usize = 3;
 const TARGET_SECONDS: f64 = 3.0;
@@ -47,11 +45,6 @@ require = ["machine_started"]
 timeout = "60s"
 "#;
 
-fn client(base: &str, token: &str) -> Result<FlyClient> {
-    let config = ClientConfig::new(Token::parse(token)?).with_base_url(base);
-    Ok(FlyClient::new(config)?)
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let dir = tempfile::tempdir()?;
@@ -62,47 +55,18 @@ async fn main() -> Result<()> {
     let templates = TemplateSet::for_config(&config)?;
 
     // Seed at zero latency.
-    let seed_started = Instant::now();
-    {
-        let sim = flysim::spawn(flysim::Config::new(dir.path())).await?;
-        let client = client(&sim.base_url(), &sim.org_token())?;
-        let shared = Arc::new((client, config.clone(), templates.clone()));
-        let permits = Arc::new(Semaphore::new(SEED_CONCURRENCY));
-        let mut tasks = JoinSet::new();
-        for i in 0..TENANTS {
-            let shared = shared.clone();
-            let permit = permits.clone().acquire_owned().await?;
-            tasks.spawn(async move {
-                let _permit = permit;
-                let (client, config, templates) = &*shared;
-                let tenant = format!("t{i:04}");
-                let mut options =
-                    ProvisionOptions::new(config, templates, &tenant, "free", "ams", "bench");
-                options.domains = vec![format!("{tenant}.example.com")];
-                provision(client, &options, &NullReporter)
-                    .await
-                    .err()
-                    .map(|e| format!("{tenant}: {e}"))
-            });
-        }
-        let mut failures = Vec::new();
-        while let Some(done) = tasks.join_next().await {
-            if let Some(failure) = done? {
-                failures.push(failure);
-            }
-        }
-        if let Some(first) = failures.first() {
-            bail!(
-                "{} tenants failed to provision, e.g. {first}",
-                failures.len()
-            );
-        }
-        sim.shutdown().await;
-    }
-    println!(
-        "list bench: seeded {TENANTS} tenants (provision, zero latency) in {:.1} s",
-        seed_started.elapsed().as_secs_f64()
-    );
+    let seeded = common::seed(
+        dir.path(),
+        &Seed {
+            config: &config,
+            templates: &templates,
+            tenants: TENANTS,
+            tier: "free",
+            domains: true,
+        },
+    )
+    .await?;
+    println!("list bench: seeded {TENANTS} tenants (provision, zero latency) in {seeded:.1} s");
 
     let mut sim_config = flysim::Config::new(dir.path());
     sim_config.profile = Profile {
