@@ -89,6 +89,8 @@ struct Deploy<'a> {
     app: String,
     /// The machine's lease nonce; `None` in a dry run, which only reads.
     nonce: Option<&'a str>,
+    /// The machine whose lease is held, read again by id under it.
+    leased: Option<&'a str>,
     /// (machine id, image) as the machine step's observe read them, for a dry run's report.
     planned: std::sync::Mutex<Option<(String, String)>>,
 }
@@ -120,7 +122,8 @@ pub async fn deploy(
         reporter.step(tenant.as_str(), "machine", StepEvent::Progress { message })
     };
     machine::under_lease(client, &app, &found.id, &lease, &note, async |nonce| {
-        run(client, opts, reporter, &tenant, &app, Some(nonce)).await
+        let leased = Some((nonce, found.id.as_str()));
+        run(client, opts, reporter, &tenant, &app, leased).await
     })
     .await
 }
@@ -131,21 +134,23 @@ fn no_machine(tenant: &str) -> OpError {
     ))
 }
 
-/// The step graph, run (with the lease's nonce) or planned (without).
+/// The step graph, run under the lease (its nonce and the machine id) or without one (a plan,
+/// or a tenant already on the image).
 async fn run(
     client: &FlyClient,
     opts: &DeployOptions<'_>,
     reporter: &dyn Reporter,
     tenant: &TenantId,
     app: &str,
-    nonce: Option<&str>,
+    leased: Option<(&str, &str)>,
 ) -> Result<DeployReport, OpError> {
     let ctx = Deploy {
         client,
         reporter,
         opts,
         app: app.to_string(),
-        nonce,
+        nonce: leased.map(|(nonce, _)| nonce),
+        leased: leased.map(|(_, id)| id),
         planned: std::sync::Mutex::new(None),
     };
     let mut graph = Graph::new(tenant.as_str());
@@ -284,15 +289,26 @@ impl Deploy<'_> {
     }
 
     async fn observe_machine(&self) -> Result<Observation<Deployed, Machine>, OpError> {
-        app::require(
-            self.client,
-            &self.opts.tenant,
-            &self.app,
-            &self.opts.config.org,
-        )
-        .await?;
-        let Some(found) = machine::find(self.client, &self.app, &self.opts.tenant).await? else {
-            return Err(no_machine(&self.opts.tenant));
+        let found = match self.leased {
+            // The app and the machine were found before the lease was taken; under it, the
+            // machine as it is now is what gets changed.
+            Some(id) => self
+                .client
+                .get_machine(&self.app, id)
+                .await
+                .map_err(|e| OpError::api(format!("read machine {id}"), e))?,
+            None => {
+                app::require(
+                    self.client,
+                    &self.opts.tenant,
+                    &self.app,
+                    &self.opts.config.org,
+                )
+                .await?;
+                machine::find(self.client, &self.app, &self.opts.tenant)
+                    .await?
+                    .ok_or_else(|| no_machine(&self.opts.tenant))?
+            }
         };
         let Some(previous) = found.config.clone() else {
             return Err(OpError::failed(format!(
