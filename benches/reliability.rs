@@ -106,6 +106,8 @@ struct CommandStats {
     durations_ms: Vec<f64>,
     /// Exit code and error line of failed runs (tenant ids replaced by `<t>`).
     failures: BTreeMap<String, usize>,
+    /// Every run of a tenant whose command never succeeded: what to look at first.
+    never: Vec<String>,
 }
 
 impl CommandStats {
@@ -120,6 +122,10 @@ impl CommandStats {
         }
         if !runs.ok {
             self.never_ok += 1;
+            for (i, a) in runs.attempts.iter().enumerate() {
+                let line = a.error.clone().unwrap_or_default();
+                self.never.push(format!("{tenant} run {}: exit {}: {line}", i + 1, a.code));
+            }
         }
         for a in &runs.attempts {
             self.panics += usize::from(a.panicked);
@@ -629,6 +635,9 @@ fn main() -> Result<()> {
             "  {command:<9} first run failed {:>3}/{} | re-run {:>3} | never succeeded {} | runs {} | panics {} | median {median:.0} ms, p95 {p95:.0} ms",
             s.first_failed, s.tenants, s.rerun, s.never_ok, s.attempts, s.panics
         );
+        for line in &s.never {
+            println!("      never succeeded: {line}");
+        }
     }
     let mut failures = BTreeMap::new();
     for s in p1.stats.values() {

@@ -161,7 +161,7 @@ _tenantctl() {
 
     case "${cmd}" in
         tenantctl)
-            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help"
+            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version provision upgrade deploy plan apply backup snapshot destroy logs audit status list render completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -187,6 +187,10 @@ _tenantctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --role)
                     COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
                     return 0
@@ -199,7 +203,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__apply)
-            opts="-o -v -q -y -h -V --fleet --shard --canary --concurrency --max-failures --hold-back --prune --confirm-prune --skip-final-backup --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --fleet --shard --canary --concurrency --max-failures --hold-back --prune --confirm-prune --skip-final-backup --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -253,6 +257,10 @@ _tenantctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --role)
                     COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
                     return 0
@@ -265,7 +273,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__audit)
-            opts="-o -v -q -y -h -V --since --source --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --since --source --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -299,6 +307,10 @@ _tenantctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --role)
                     COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
                     return 0
@@ -311,7 +323,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__backup)
-            opts="-o -v -q -y -h -V --tier --all --tenants --tenants-file --shard --concurrency --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version list verify restore prune help"
+            opts="-o -v -q -y -h -V --tier --all --tenants --tenants-file --shard --concurrency --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version list verify restore prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -355,6 +367,10 @@ _tenantctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --role)
@@ -453,7 +469,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__backup__subcmd__list)
-            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -477,6 +493,10 @@ _tenantctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --role)
@@ -491,7 +511,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__backup__subcmd__prune)
-            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -517,6 +537,10 @@ _tenantctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --role)
                     COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
                     return 0
@@ -529,7 +553,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__backup__subcmd__restore)
-            opts="-o -v -q -y -h -V --to-tenant --from-snapshot --confirm --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --to-tenant --from-snapshot --confirm --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -567,6 +591,10 @@ _tenantctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --role)
                     COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
                     return 0
@@ -579,7 +607,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__backup__subcmd__verify)
-            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -605,6 +633,10 @@ _tenantctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --role)
                     COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
                     return 0
@@ -617,7 +649,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__completions)
-            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version bash elvish fish powershell zsh"
+            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -643,6 +675,10 @@ _tenantctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --role)
                     COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
                     return 0
@@ -655,7 +691,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__deploy)
-            opts="-o -v -q -y -h -V --image --tier --all --tenants --tenants-file --shard --canary --concurrency --max-failures --hold-back --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --image --tier --all --tenants --tenants-file --shard --canary --concurrency --max-failures --hold-back --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -717,6 +753,10 @@ _tenantctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --role)
                     COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
                     return 0
@@ -729,7 +769,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__destroy)
-            opts="-o -v -q -y -h -V --confirm --force-protected --skip-final-backup --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --confirm --force-protected --skip-final-backup --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -757,6 +797,10 @@ _tenantctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --role)
@@ -1065,7 +1109,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__list)
-            opts="-o -v -q -y -h -V --tier --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --tier --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1095,6 +1139,10 @@ _tenantctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --role)
                     COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
                     return 0
@@ -1107,7 +1155,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__logs)
-            opts="-f -o -v -q -y -h -V --follow --since --region --machine --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-f -o -v -q -y -h -V --follow --since --region --machine --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1145,6 +1193,10 @@ _tenantctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --role)
                     COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
                     return 0
@@ -1157,7 +1209,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__man)
-            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1183,6 +1235,10 @@ _tenantctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --role)
                     COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
                     return 0
@@ -1195,7 +1251,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__plan)
-            opts="-o -v -q -y -h -V --fleet --shard --detailed-exitcode --markdown --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --fleet --shard --detailed-exitcode --markdown --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1233,6 +1289,10 @@ _tenantctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --role)
                     COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
                     return 0
@@ -1245,7 +1305,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__provision)
-            opts="-o -v -q -y -h -V --tier --region --domain --image --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --tier --region --domain --image --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1287,6 +1347,10 @@ _tenantctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --role)
                     COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
                     return 0
@@ -1299,7 +1363,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__render)
-            opts="-o -v -q -y -h -V --tier --region --image --file --group --machine-config --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --tier --region --image --file --group --machine-config --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1345,6 +1409,10 @@ _tenantctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --role)
                     COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
                     return 0
@@ -1357,7 +1425,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__snapshot)
-            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1383,6 +1451,10 @@ _tenantctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --role)
                     COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
                     return 0
@@ -1395,7 +1467,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__status)
-            opts="-o -v -q -y -h -V --tier --all --tenants --tenants-file --shard --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --tier --all --tenants --tenants-file --shard --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1437,6 +1509,10 @@ _tenantctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --role)
                     COMPREPLY=($(compgen -W "operator support" -- "${cur}"))
                     return 0
@@ -1449,7 +1525,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__upgrade)
-            opts="-o -v -q -y -h -V --tier --force-protected --from-tier --all --tenants --tenants-file --shard --canary --concurrency --max-failures --hold-back --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --role --help --version"
+            opts="-o -v -q -y -h -V --tier --force-protected --from-tier --all --tenants --tenants-file --shard --canary --concurrency --max-failures --hold-back --config --api-url --org --output --verbose --quiet --yes --no-input --local --dry-run --retry-budget --role --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1509,6 +1585,10 @@ _tenantctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --retry-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --role)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_tenantctl_global_optspecs
-    string join \n config= api-url= org= o/output= v/verbose q/quiet y/yes no-input local dry-run role= h/help V/version
+    string join \n config= api-url= org= o/output= v/verbose q/quiet y/yes no-input local dry-run retry-budget= role= h/help V/version
 end
 
 function __fish_tenantctl_needs_command
@@ -29,6 +29,7 @@ complete -c tenantctl -n "__fish_tenantctl_needs_command" -l api-url -d 'Machine
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_needs_command" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_needs_command" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -64,6 +65,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l api-ur
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -88,6 +90,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l api-url 
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand upgrade" -l force-protected -d 'Also move a tenant down from a protected tier'
@@ -114,6 +117,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l api-url -
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand deploy" -l all -d 'Every tenant of the org'
@@ -133,6 +137,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l api-url -d 
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand plan" -l detailed-exitcode -d 'Exit 0 when nothing would change, 2 when something would, 1 on error'
@@ -156,6 +161,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l api-url -d
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand apply" -l prune -d 'Also destroy the tenants that are in Fly but not in the fleet file'
@@ -178,6 +184,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fi
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list verify restore prune help" -l all -d 'Every tenant of the org'
@@ -199,6 +206,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_s
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -214,6 +222,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_s
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -232,6 +241,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_s
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from restore" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -247,6 +257,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_s
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -267,6 +278,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l api-url
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -283,6 +295,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l api-url 
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand destroy" -l force-protected -d 'Also destroy a tenant whose tier is protected'
@@ -303,6 +316,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l api-url -d 
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand logs" -s f -l follow -d 'Keep printing new lines until Ctrl-C'
@@ -323,6 +337,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l api-url -d
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand audit" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -342,6 +357,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l api-url -
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l all -d 'Every tenant of the org'
@@ -359,6 +375,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -l api-url -d 
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand list" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -379,6 +396,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l api-url -
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand render" -l machine-config -d 'Print the Machines API machine config instead of fly.toml'
@@ -395,6 +413,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -l api-
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand completions" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -410,6 +429,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -l api-url -d '
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -s o -l output -d 'Format of results on stdout; json is the stable contract (docs/json.md)' -r -f -a "table\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand man" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'

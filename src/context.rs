@@ -58,6 +58,8 @@ pub mod vars {
     pub const BACKUP_CREDENTIALS_FILE: &str = "TENANTCTL_BACKUP_CREDENTIALS_FILE";
     /// The audit trail's JSON Lines file (docs/audit.md); wins over `[audit] file`.
     pub const AUDIT_FILE: &str = "TENANTCTL_AUDIT_FILE";
+    /// How long answers of 429 are retried for (`--retry-budget`).
+    pub const RETRY_BUDGET: &str = "TENANTCTL_RETRY_BUDGET";
     /// The GitHub Actions run, recorded with each audit record.
     pub const GITHUB_SERVER_URL: &str = "GITHUB_SERVER_URL";
     pub const GITHUB_REPOSITORY: &str = "GITHUB_REPOSITORY";
@@ -88,6 +90,7 @@ pub mod vars {
         AWS_SECRET_ACCESS_KEY,
         BACKUP_CREDENTIALS_FILE,
         AUDIT_FILE,
+        RETRY_BUDGET,
         GITHUB_SERVER_URL,
         GITHUB_REPOSITORY,
         GITHUB_RUN_ID,
@@ -295,6 +298,8 @@ pub struct Context {
     pub dry_run: bool,
     /// --local: run against the in-process emulator.
     pub local: bool,
+    /// TENANTCTL_RETRY_BUDGET as set; `--retry-budget` wins over it.
+    pub retry_budget_env: Option<String>,
     /// The Machines API base URL (see [`resolve_api_url`]).
     pub api_url: String,
     pub api_url_source: ApiUrlSource,
@@ -430,6 +435,7 @@ impl Context {
             api_url,
             api_url_source,
             actor: resolve_actor(env),
+            retry_budget_env: env.get(vars::RETRY_BUDGET).map(str::to_string),
             global: global.clone(),
             ci: env.flag(vars::CI),
             github_actions: env.flag(vars::GITHUB_ACTIONS),

@@ -130,15 +130,46 @@ impl Context {
         })?;
         // Only a URL the user chose replaces both hosts; by default logs come from Fly's
         // logs host, not the Machines API's.
-        let config = match self.api_url_source {
+        let mut config = match self.api_url_source {
             ApiUrlSource::Default => ClientConfig::new(token),
             _ => ClientConfig::new(token).with_base_url(&self.api_url),
         };
+        config.retry.rate_limit_budget = self.retry_budget()?;
+        config.on_wait = self.wait_notifier();
         let client = FlyClient::new(config).map_err(|e| self.client_setup_error(&e))?;
         Ok(Connection {
             client,
             local: None,
         })
+    }
+
+    /// `--retry-budget`, else TENANTCTL_RETRY_BUDGET, else 2 minutes.
+    fn retry_budget(&self) -> Result<std::time::Duration, CliError> {
+        let (text, from) = match (&self.global.retry_budget, &self.retry_budget_env) {
+            (Some(flag), _) => (flag.as_str(), "--retry-budget"),
+            (None, Some(env)) => (env.as_str(), crate::context::vars::RETRY_BUDGET),
+            (None, None) => return Ok(fly_api::DEFAULT_RATE_LIMIT_BUDGET),
+        };
+        tenantctl_core::config::ConfigDuration::parse(text)
+            .map(|d| d.as_duration())
+            .map_err(|e| {
+                CliError::usage(format!("{from}: {e}"))
+                    .with_hint("write a duration such as 90s, 5m or 1h")
+            })
+    }
+
+    /// Says on stderr what the client waits for, on a terminal and with -v; elsewhere the
+    /// wait shows in the logs at -v only (a CI log needs no running commentary).
+    fn wait_notifier(&self) -> Option<fly_api::WaitNotifier> {
+        let shown = self.progress_mode == crate::ui::progress::ProgressMode::Terminal
+            || self.global.verbose > 0;
+        if !shown || self.global.quiet > 0 {
+            return None;
+        }
+        Some(fly_api::WaitNotifier(std::sync::Arc::new(|message: &str| {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "   Waiting {message}");
+        })))
     }
 
     /// A client that cannot be built is almost always a bad base URL: that is the input to fix

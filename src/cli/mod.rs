@@ -88,6 +88,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub dry_run: bool,
 
+    /// How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub retry_budget: Option<String>,
+
     /// operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]
     #[arg(
         long,

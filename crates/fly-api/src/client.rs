@@ -71,6 +71,19 @@ pub struct ClientConfig {
     pub global_rate_limit: Option<RateLimit>,
     /// Pins requests to one flaps instance (`Fly-Force-Instance-Id`).
     pub force_instance_id: Option<String>,
+    /// Told what the client waits for ("rate limited by Fly on create app; retrying in 2s"),
+    /// so a terminal can show it.
+    pub on_wait: Option<WaitNotifier>,
+}
+
+/// Receives the client's waiting messages.
+#[derive(Clone)]
+pub struct WaitNotifier(pub Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for WaitNotifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WaitNotifier")
+    }
 }
 
 impl ClientConfig {
@@ -88,6 +101,7 @@ impl ClientConfig {
             rate_limit: Some(RateLimit::PER_APP),
             global_rate_limit: Some(RateLimit::GLOBAL),
             force_instance_id: None,
+            on_wait: None,
         }
     }
 
@@ -117,6 +131,7 @@ struct Inner {
     limiter: RateLimiter,
     /// Leases held through guards, shared by all clones so a shutdown path can release them.
     leases: LeaseRegistry,
+    on_wait: Option<WaitNotifier>,
 }
 
 impl fmt::Debug for FlyClient {
@@ -161,6 +176,31 @@ struct Call {
 }
 
 impl Call {
+    /// What the call does, in words, for "rate limited by Fly on create app".
+    fn action(&self) -> String {
+        let method = self.method.as_str();
+        let segments: Vec<&str> = self.segments.iter().map(String::as_str).collect();
+        let named = match (method, segments.as_slice()) {
+            ("POST", ["apps"]) => "create app",
+            ("DELETE", ["apps", _]) => "delete app",
+            ("POST", ["apps", _, "machines"]) => "create machine",
+            ("POST", ["apps", _, "machines", _]) => "update machine",
+            ("POST", ["apps", _, "machines", _, "lease"]) => "take a machine lease",
+            ("POST", ["apps", _, "machines", _, "start"]) => "start machine",
+            ("POST", ["apps", _, "machines", _, "stop"]) => "stop machine",
+            ("POST", ["apps", _, "machines", _, "restart"]) => "restart machine",
+            ("POST", ["apps", _, "volumes"]) => "create volume",
+            ("GET", ["apps", _, "machines", _]) => "get machine",
+            ("POST", ["apps", _, "secrets", ..]) => "set secrets",
+            _ => "",
+        };
+        if named.is_empty() {
+            format!("{method} /{}", segments.join("/"))
+        } else {
+            named.to_string()
+        }
+    }
+
     /// The app this call is about (`/apps/{app}/...`), which keys its rate-limit bucket.
     fn app(&self) -> Option<&str> {
         match self.segments.as_slice() {
@@ -276,6 +316,7 @@ impl FlyClient {
                 retry: config.retry,
                 limiter: RateLimiter::new(config.rate_limit, config.global_rate_limit),
                 leases: LeaseRegistry::default(),
+                on_wait: config.on_wait.clone(),
             }),
         })
     }
@@ -1030,6 +1071,9 @@ impl FlyClient {
         let policy = self.inner.retry;
         let first_attempt = Instant::now();
         let mut attempt_no: u32 = 0;
+        // 429s are retried within the time budget; other failures count against the attempts.
+        let mut rate_limited_retries: u32 = 0;
+        let mut other_retries: u32 = 0;
         loop {
             attempt_no += 1;
             self.inner.limiter.acquire(call.app()).await;
@@ -1052,14 +1096,38 @@ impl FlyClient {
                 }
                 return Err(error);
             }
-            if attempt_no >= policy.max_attempts.max(1) {
+            let rate_limited = error.status() == Some(429);
+            if rate_limited {
+                rate_limited_retries += 1;
+                let delay = policy.rate_limited_delay(rate_limited_retries - 1, retry_after);
+                if first_attempt.elapsed() + delay > policy.rate_limit_budget {
+                    tracing::debug!(
+                        method = %call.method, path = %path, attempts = attempt_no,
+                        "giving up: rate limited past the retry budget"
+                    );
+                    return Err(error);
+                }
+                let waiting = format!(
+                    "rate limited by Fly on {}; retrying in {}",
+                    call.action(),
+                    crate::retry::seconds(delay)
+                );
+                tracing::info!(target: "fly_api::wait", "{waiting}");
+                if let Some(notify) = &self.inner.on_wait {
+                    (notify.0)(&waiting);
+                }
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+            other_retries += 1;
+            if other_retries >= policy.max_attempts.max(1) {
                 tracing::debug!(
                     method = %call.method, path = %path, attempts = attempt_no,
                     "giving up after the last attempt"
                 );
                 return Err(error);
             }
-            let delay = retry_after.unwrap_or_else(|| policy.backoff(attempt_no - 1));
+            let delay = retry_after.unwrap_or_else(|| policy.backoff(other_retries - 1));
             if first_attempt.elapsed() + delay > policy.max_elapsed {
                 tracing::debug!(
                     method = %call.method, path = %path, attempts = attempt_no,

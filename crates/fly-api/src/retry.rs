@@ -10,6 +10,12 @@ use rand::Rng;
 /// uniformly random between zero and the bound). A `Retry-After` header replaces the computed
 /// delay. The client stops after `max_attempts` attempts in total or when the next delay would
 /// end after `max_elapsed` since the first attempt, and returns the last error.
+///
+/// A 429 is different: when many processes share one of Fly's buckets (app creation, one
+/// org's token), a fixed count runs out long before the bucket would let them through. So a
+/// 429 is retried for as long as `rate_limit_budget` allows, whatever the count, after its
+/// Retry-After plus a random share of it, so that a crowd of waiters does not come back in
+/// lockstep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in total, including the first; 1 disables retries.
@@ -17,7 +23,12 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     pub max_delay: Duration,
     pub max_elapsed: Duration,
+    /// How long 429 answers are retried for, from the first attempt.
+    pub rate_limit_budget: Duration,
 }
+
+/// The default time budget for retrying 429 answers.
+pub const DEFAULT_RATE_LIMIT_BUDGET: Duration = Duration::from_secs(120);
 
 impl Default for RetryPolicy {
     fn default() -> Self {
@@ -26,6 +37,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(5),
             max_elapsed: Duration::from_secs(60),
+            rate_limit_budget: DEFAULT_RATE_LIMIT_BUDGET,
         }
     }
 }
@@ -38,6 +50,7 @@ impl RetryPolicy {
             base_delay: Duration::ZERO,
             max_delay: Duration::ZERO,
             max_elapsed: Duration::from_secs(60),
+            rate_limit_budget: DEFAULT_RATE_LIMIT_BUDGET,
         }
     }
 
@@ -49,6 +62,16 @@ impl RetryPolicy {
         }
     }
 
+    /// Delay before retrying a 429: its Retry-After (else the backoff, at least `base_delay`)
+    /// plus up to half of it again, at random.
+    pub(crate) fn rate_limited_delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        let base = retry_after
+            .unwrap_or_else(|| self.backoff(retry).max(self.base_delay))
+            .max(Duration::from_millis(50));
+        let half = u64::try_from(base.as_millis() / 2).unwrap_or(u64::MAX);
+        base + Duration::from_millis(rand::rng().random_range(0..=half))
+    }
+
     /// Delay before retry number `retry` (0 for the first retry).
     pub(crate) fn backoff(&self, retry: u32) -> Duration {
         let factor = 2u32.saturating_pow(retry.min(30));
@@ -58,6 +81,15 @@ impl RetryPolicy {
         }
         let millis = u64::try_from(bound.as_millis()).unwrap_or(u64::MAX);
         Duration::from_millis(rand::rng().random_range(0..=millis))
+    }
+}
+
+/// "2s", "0.4s": a delay as a person reads it.
+pub(crate) fn seconds(d: Duration) -> String {
+    if d >= Duration::from_secs(1) {
+        format!("{}s", d.as_secs_f64().round())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
     }
 }
 
@@ -154,12 +186,27 @@ mod tests {
     }
 
     #[test]
+    fn rate_limited_delays_take_retry_after_plus_a_random_share() {
+        let policy = RetryPolicy::default();
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..50 {
+            let d = policy.rate_limited_delay(0, Some(Duration::from_secs(2)));
+            assert!(d >= Duration::from_secs(2) && d <= Duration::from_secs(3), "{d:?}");
+            seen.insert(d.as_millis());
+        }
+        assert!(seen.len() > 5, "waiters must not all come back at once: {seen:?}");
+        assert_eq!(seconds(Duration::from_millis(2400)), "2s");
+        assert_eq!(seconds(Duration::from_millis(400)), "0.4s");
+    }
+
+    #[test]
     fn backoff_is_bounded_and_zero_when_disabled() {
         let policy = RetryPolicy {
             max_attempts: 10,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_millis(400),
             max_elapsed: Duration::from_secs(10),
+            rate_limit_budget: Duration::from_secs(10),
         };
         for retry in 0..40 {
             assert!(policy.backoff(retry) <= Duration::from_millis(400));

@@ -86,6 +86,52 @@ async fn retries_429_honouring_retry_after_seconds() {
 }
 
 #[tokio::test]
+async fn a_429_is_retried_past_the_attempt_count_while_the_budget_lasts() {
+    // Eight 429s in a row, more than the 5 attempts other failures get: a crowd of processes
+    // sharing one bucket, each let through in turn.
+    let mut script: Vec<_> = (0..8)
+        .map(|_| reply(429, r#"{"error":"rate limited"}"#).header("retry-after", "0"))
+        .collect();
+    script.push(reply(200, MACHINE_JSON));
+    let server = MockServer::start(script).await;
+    let waits = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = waits.clone();
+    let machine = client_with(&server.url, "token", move |config| {
+        config.on_wait = Some(fly_api::WaitNotifier(std::sync::Arc::new(move |m: &str| {
+            seen.lock().unwrap().push(m.to_string())
+        })));
+    })
+    .get_machine("app", "m1")
+    .await
+    .unwrap();
+    assert_eq!(machine.id, "m1");
+    assert_eq!(server.request_count(), 9);
+    let waits = waits.lock().unwrap();
+    assert_eq!(waits.len(), 8);
+    assert!(
+        waits[0].starts_with("rate limited by Fly on get machine; retrying in"),
+        "{waits:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_429_past_the_retry_budget_is_returned() {
+    let script: Vec<_> = (0..20)
+        .map(|_| reply(429, r#"{"error":"rate limited"}"#).header("retry-after", "0"))
+        .collect();
+    let server = MockServer::start(script).await;
+    let err = client_with(&server.url, "token", |config| {
+        config.retry.rate_limit_budget = Duration::from_millis(300);
+    })
+    .get_machine("app", "m1")
+    .await
+    .unwrap_err();
+    assert!(err.is_rate_limited(), "{err:?}");
+    let count = server.request_count();
+    assert!((2..20).contains(&count), "{count} requests in a 300 ms budget");
+}
+
+#[tokio::test]
 async fn retry_after_beyond_the_time_budget_gives_up_at_once() {
     let server = MockServer::start(vec![
         reply(429, r#"{"error":"slow down"}"#).header("retry-after", "3600"),
