@@ -124,7 +124,8 @@ impl CommandStats {
             self.never_ok += 1;
             for (i, a) in runs.attempts.iter().enumerate() {
                 let line = a.error.clone().unwrap_or_default();
-                self.never.push(format!("{tenant} run {}: exit {}: {line}", i + 1, a.code));
+                self.never
+                    .push(format!("{tenant} run {}: exit {}: {line}", i + 1, a.code));
             }
         }
         for a in &runs.attempts {
@@ -326,6 +327,8 @@ struct Phase2 {
     panics: usize,
     after_rerun: Consistency,
     after_destroy: Consistency,
+    /// Owners of the leases held right after the re-run that are not the killed process's.
+    other_lease_owners: Vec<String>,
     /// Leases still held right after the re-run, by the killed process (they expire on their
     /// 30 s TTL) and by anyone else.
     leases_of_killed: usize,
@@ -421,6 +424,17 @@ fn phase_kills(
                                 .is_some_and(|w| w.contains(&killed_owner))
                     })
                     .count();
+                // Who holds the others, to tell a slow release from a leak.
+                for m in c.machines.iter().filter(|m| m.app == app_of(&tenant)) {
+                    if let Some(owner) = m
+                        .lease_owner
+                        .as_ref()
+                        .filter(|w| !w.contains(&killed_owner))
+                    {
+                        o.other_lease_owners
+                            .push(format!("{tenant} after killed {command}: {owner}"));
+                    }
+                }
                 if v.converged && runs.ok {
                     o.per_command.entry(command).or_default().2 += 1;
                 }
@@ -676,6 +690,9 @@ fn main() -> Result<()> {
         print_failures(&p2.failures);
     }
     print_consistency("after the re-run", &p2.after_rerun);
+    for owner in &p2.other_lease_owners {
+        println!("      lease held after the re-run: {owner}");
+    }
     println!(
         "    of the leases held after the re-run, {} are the killed process's (they expire on their 30 s TTL)",
         p2.leases_of_killed

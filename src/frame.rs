@@ -166,10 +166,12 @@ impl Context {
         if !shown || self.global.quiet > 0 {
             return None;
         }
-        Some(fly_api::WaitNotifier(std::sync::Arc::new(|message: &str| {
-            use std::io::Write;
-            let _ = writeln!(std::io::stderr(), "   Waiting {message}");
-        })))
+        Some(fly_api::WaitNotifier(std::sync::Arc::new(
+            |message: &str| {
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr(), "   Waiting {message}");
+            },
+        )))
     }
 
     /// A client that cannot be built is almost always a bad base URL: that is the input to fix

@@ -5,6 +5,7 @@ mod audit;
 mod backup;
 mod cancel;
 mod completions;
+mod concurrent;
 mod config;
 mod deploy;
 mod destroy;

@@ -29,6 +29,14 @@ impl Sim {
         Sim(BlockingSim::start())
     }
 
+    /// Zero latency, with Fly's per-action rate limits (`flysim serve --rate-limit`).
+    pub fn start_rate_limited() -> Sim {
+        Sim(BlockingSim::start_with(flysim::Profile {
+            rate_limit: true,
+            ..flysim::Profile::zero()
+        }))
+    }
+
     /// A TestEnv with [`CONFIG`], the API URL variable and the org token set.
     pub fn env(&self) -> TestEnv {
         self.env_with_token(&self.org_token())

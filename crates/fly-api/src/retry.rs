@@ -191,10 +191,16 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         for _ in 0..50 {
             let d = policy.rate_limited_delay(0, Some(Duration::from_secs(2)));
-            assert!(d >= Duration::from_secs(2) && d <= Duration::from_secs(3), "{d:?}");
+            assert!(
+                d >= Duration::from_secs(2) && d <= Duration::from_secs(3),
+                "{d:?}"
+            );
             seen.insert(d.as_millis());
         }
-        assert!(seen.len() > 5, "waiters must not all come back at once: {seen:?}");
+        assert!(
+            seen.len() > 5,
+            "waiters must not all come back at once: {seen:?}"
+        );
         assert_eq!(seconds(Duration::from_millis(2400)), "2s");
         assert_eq!(seconds(Duration::from_millis(400)), "0.4s");
     }

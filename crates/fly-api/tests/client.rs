@@ -97,9 +97,9 @@ async fn a_429_is_retried_past_the_attempt_count_while_the_budget_lasts() {
     let waits = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let seen = waits.clone();
     let machine = client_with(&server.url, "token", move |config| {
-        config.on_wait = Some(fly_api::WaitNotifier(std::sync::Arc::new(move |m: &str| {
-            seen.lock().unwrap().push(m.to_string())
-        })));
+        config.on_wait = Some(fly_api::WaitNotifier(std::sync::Arc::new(
+            move |m: &str| seen.lock().unwrap().push(m.to_string()),
+        )));
     })
     .get_machine("app", "m1")
     .await
@@ -128,7 +128,10 @@ async fn a_429_past_the_retry_budget_is_returned() {
     .unwrap_err();
     assert!(err.is_rate_limited(), "{err:?}");
     let count = server.request_count();
-    assert!((2..20).contains(&count), "{count} requests in a 300 ms budget");
+    assert!(
+        (2..20).contains(&count),
+        "{count} requests in a 300 ms budget"
+    );
 }
 
 #[tokio::test]

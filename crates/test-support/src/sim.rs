@@ -40,13 +40,18 @@ pub struct BlockingSim {
 impl BlockingSim {
     /// A zero-latency flysim on 127.0.0.1:0 with its state in a fresh temp dir.
     pub fn start() -> BlockingSim {
+        BlockingSim::start_with(Profile::zero())
+    }
+
+    /// flysim with `profile` (e.g. Fly's rate limits on) in a fresh temp dir.
+    pub fn start_with(profile: Profile) -> BlockingSim {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("runtime");
         let dir = tempfile::tempdir().expect("temp dir");
-        let handle = runtime.block_on(spawn(&dir.path().join("flysim"), Profile::zero()));
+        let handle = runtime.block_on(spawn(&dir.path().join("flysim"), profile));
         BlockingSim {
             runtime,
             handle: Some(handle),

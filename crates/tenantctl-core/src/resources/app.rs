@@ -47,6 +47,12 @@ pub async fn require(
 }
 
 /// Creates the app on its own private network, once.
+///
+/// A name already taken is looked up before it is explained: an app of that name in this org
+/// is this tenant's, made a moment ago by a concurrent run. That run goes on with the volume
+/// and the machine, so this one stops with a conflict instead of creating them a second time;
+/// run again, it finds the app and resumes. Only an app this token cannot see is another
+/// org's.
 pub async fn create(
     client: &FlyClient,
     app: &str,
@@ -55,7 +61,7 @@ pub async fn create(
     note: Note<'_>,
 ) -> Result<(), OpError> {
     let request = CreateAppRequest::new(app, org).with_network(network);
-    create_once(
+    let created = create_once(
         "create the app",
         note,
         || async { client.create_app(&request).await.map(drop) },
@@ -74,7 +80,24 @@ pub async fn create(
             }
         },
     )
-    .await
+    .await;
+    match created {
+        Err(e) if e.class() == crate::error::ErrorClass::Conflict => {
+            // `find` names another org that holds the name, or refuses for one we cannot see.
+            match find(client, app, org).await? {
+                Some(_) => Err(OpError::conflict(format!(
+                    "app `{app}` was created in org `{org}` by another run while this one was \
+                     creating it: that run is provisioning this tenant"
+                ))
+                .with_hint(
+                    "wait for it to finish, then run the same command again: it finds the app \
+                     and resumes where the other run stopped",
+                )),
+                None => Err(e),
+            }
+        }
+        other => other,
+    }
 }
 
 fn name_taken(app: &str, error: &ApiError) -> OpError {

@@ -66,6 +66,25 @@ async fn app_name_taken_in_another_org_is_a_conflict() {
 }
 
 #[tokio::test]
+async fn a_name_taken_by_this_org_a_moment_ago_is_a_concurrent_run_not_another_org() {
+    let env = Env::new(&config_text(SEED_HOOK, HEALTH_CHECKS)).await;
+    let client = client_for(&env.sim.base_url(), &env.sim.org_token());
+    // What a concurrent provision of the same tenant does between this run's look-up and its
+    // create: the app appears in this org.
+    let note = |_: String| {};
+    tenantctl_core::resources::app::create(&client, "tenant-race", "personal", "net-a", &note)
+        .await
+        .expect("the other run creates the app");
+    let err =
+        tenantctl_core::resources::app::create(&client, "tenant-race", "personal", "net-b", &note)
+            .await
+            .expect_err("taken");
+    assert_eq!(err.class(), ErrorClass::Conflict, "{err}");
+    assert!(err.to_string().contains("by another run"), "{err}");
+    assert!(!err.to_string().contains("cannot see"), "{err}");
+}
+
+#[tokio::test]
 async fn a_failing_hook_that_prints_its_secrets_has_them_redacted() {
     let hooks = r#"
 [[hooks.post_provision]]
