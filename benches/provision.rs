@@ -6,10 +6,12 @@
 //! For each scenario it measures:
 //! - `provision` (the step engine: independent steps concurrent);
 //! - the critical-path lower bound: the waits that cannot overlap. The dependent chain is
-//!   GET app, POST app, POST volume, POST machine (4 calls), the boot, then either the hook
-//!   chain (exec call + the hook's own run time + metadata call + one health GET = 3 calls) or
-//!   the time until the checks pass, whichever is longer, then recording that the health gate
-//!   passed (1 call): `4L + boot + max(3L + exec_run, checks_pass_after) + L`;
+//!   GET app, POST app, the tenant lock (look, write, a pause of three write round trips, read
+//!   back: 3 calls + 3L), POST volume, POST machine (10L), the boot, then either the hook chain
+//!   (take the machine's lease, read the machine, exec + the hook's own run time, metadata,
+//!   give the lease back, one health GET = 5 calls) or the time until the checks pass,
+//!   whichever is longer, then recording that the health gate passed and giving the tenant
+//!   lock back (3 calls): `10L + boot + max(5L + exec_run, checks_pass_after) + 3L`;
 //! - the same work done the shell-script way: every call after the previous one;
 //! - API calls per provision, counted from flysim's request log.
 //!
@@ -235,10 +237,10 @@ async fn run_scenario(scenario: &Scenario) -> Result<f64> {
         calls = log.len();
         polls = health_polls(&log);
         let exec = exec_run_ms(&log);
-        let bound = 4.0 * rtt
+        let bound = 10.0 * rtt
             + scenario.boot_ms as f64
-            + (3.0 * rtt + exec).max(scenario.checks_pass_after_ms as f64)
-            + rtt;
+            + (5.0 * rtt + exec).max(scenario.checks_pass_after_ms as f64)
+            + 3.0 * rtt;
         walls.push(wall);
         bounds.push(bound);
         if template.is_none() {

@@ -144,3 +144,90 @@ fn a_deploy_and_an_upgrade_at_once_both_land() {
         assert!(c == 0 || c == 4, "{}", stderr(output));
     }
 }
+
+#[test]
+fn two_provisions_of_one_tenant_at_once_make_one_tenant() {
+    let sim = Sim::start();
+    let env = sim.env();
+    for round in 0..10 {
+        let tenant = format!("same{round}");
+        let (a, b) = thread::scope(|scope| {
+            let a = scope.spawn(|| provision(&env, &tenant));
+            let b = scope.spawn(|| provision(&env, &tenant));
+            (a.join().expect("a"), b.join().expect("b"))
+        });
+        assert_eq!(
+            resources(&sim, &tenant),
+            (1, 1, 1),
+            "round {round}\n{}\n{}",
+            stderr(&a),
+            stderr(&b)
+        );
+        let codes = [code(&a), code(&b)];
+        assert!(
+            codes.contains(&0),
+            "round {round}: {codes:?}\n{}\n{}",
+            stderr(&a),
+            stderr(&b)
+        );
+        for output in [&a, &b] {
+            let err = stderr(output);
+            // The other one converged on the same tenant, or says another run provisions it.
+            assert!(matches!(code(output), 0 | 4), "round {round}: {err}");
+            assert!(!err.contains("cannot see"), "round {round}: {err}");
+        }
+        let secrets = sim
+            .block_on(sim.client().list_secrets(&format!("tenant-{tenant}")))
+            .expect("secrets");
+        assert!(
+            secrets.iter().all(|s| s.name != "TENANTCTL_LOCK"),
+            "round {round}: the tenant lock was left behind"
+        );
+    }
+}
+
+#[test]
+fn a_lock_whose_holder_was_killed_is_taken_over_and_the_tenant_converges() {
+    let sim = Sim::start();
+    let env = sim.env();
+    // The first run holds the lock while its volume create hangs; then it is killed.
+    sim.delay(flysim::DelayRule {
+        method: Some("POST".into()),
+        path_contains: "/volumes".into(),
+        delay_ms: 60_000,
+        times: 1,
+        skip: 0,
+    });
+    let mut child = env
+        .std_cmd()
+        .args(["provision", "acme", "--tier", "starter"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("tenantctl starts");
+    let client = sim.client();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let held = sim
+            .block_on(client.get_secret_value("tenant-acme", "TENANTCTL_LOCK"))
+            .ok()
+            .flatten()
+            .is_some();
+        if held {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the lock was never taken"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    sim.clear_faults();
+
+    // Its process is gone: the next run on this host takes the lock over at once and resumes.
+    let output = provision(&env, "acme");
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(resources(&sim, "acme"), (1, 1, 1));
+}

@@ -299,7 +299,7 @@ fn an_app_name_taken_in_another_org_exits_4() {
 #[test]
 fn a_fault_at_each_step_is_resumed_by_running_provision_again() {
     let cases = STEP_FAULTS;
-    for (method, path, step) in cases {
+    for (method, path, step, skip) in cases {
         let sim = Sim::start();
         let env = sim.env();
         let args = [
@@ -311,7 +311,10 @@ fn a_fault_at_each_step_is_resumed_by_running_provision_again() {
             "shop.acme.example",
         ];
         // Enough failures to outlast the client's retries and the step's look-then-retry.
-        sim.inject(fault(method, path, 10));
+        sim.inject(flysim::FaultRule {
+            skip: *skip,
+            ..fault(method, path, 10)
+        });
         let first = env.run(&args);
         let err = stderr(&first);
         assert_eq!(code(&first), 1, "{method} {path}: {err}");

@@ -860,6 +860,51 @@ impl FlyClient {
         Ok(list.secrets)
     }
 
+    /// One secret with its value (`show_secrets=true`; an org token may read values), or
+    /// `None` when the app has no secret of that name.
+    pub async fn get_secret_value(
+        &self,
+        app: &str,
+        name: &str,
+    ) -> Result<Option<AppSecret>, ApiError> {
+        let call = Call::get(&["apps", app, "secrets", name])
+            .query("show_secrets", "true")
+            .sensitive();
+        match self.execute(&call).await {
+            Ok(reply) => decode(&call, &reply).map(Some),
+            Err(e) if e.status() == Some(404) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sets one secret (`POST /secrets/{name}`).
+    pub async fn set_secret(
+        &self,
+        app: &str,
+        name: &str,
+        value: &SecretValue,
+    ) -> Result<(), ApiError> {
+        let body = serde_json::json!({ "value": value.expose() });
+        let call = Call::new(Method::POST, Replay::Idempotent, &["apps", app, "secrets", name])
+            .json(&body)?
+            .sensitive();
+        self.execute(&call).await.map(drop)
+    }
+
+    /// Deletes one secret; one that is not there counts as deleted.
+    pub async fn delete_secret(&self, app: &str, name: &str) -> Result<(), ApiError> {
+        let call = Call::new(
+            Method::DELETE,
+            Replay::Idempotent,
+            &["apps", app, "secrets", name],
+        );
+        match self.execute(&call).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.status() == Some(404) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Sets several secrets in one write. Machines see them after their next update/restart;
     /// pass the returned `version` as `min_secrets_version`.
     pub async fn set_secrets(

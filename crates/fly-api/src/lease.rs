@@ -84,7 +84,8 @@ pub fn owner_description(operation: &str, subject: &str) -> String {
     )
 }
 
-fn host_name() -> &'static str {
+/// This host's name (HOSTNAME, else /etc/hostname), as lease and lock owners name it.
+pub fn host_name() -> &'static str {
     static HOST: OnceLock<String> = OnceLock::new();
     HOST.get_or_init(|| {
         let from_env = std::env::var("HOSTNAME").ok();

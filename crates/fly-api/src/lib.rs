@@ -33,6 +33,6 @@ pub mod types;
 pub use auth::{Token, TokenError};
 pub use client::{ClientConfig, DEFAULT_BASE_URL, DEFAULT_LOGS_BASE_URL, FlyClient, WaitNotifier};
 pub use error::ApiError;
-pub use lease::{LeaseGuard, LeaseOptions, owner_description};
+pub use lease::{LeaseGuard, LeaseOptions, host_name, owner_description};
 pub use ratelimit::RateLimit;
 pub use retry::{DEFAULT_RATE_LIMIT_BUDGET, RetryPolicy};

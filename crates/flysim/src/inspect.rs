@@ -118,7 +118,8 @@ pub struct CensusMachine {
     pub config: serde_json::Value,
     /// Its current boot's checks report critical.
     pub checks_failing: bool,
-    /// Owner of a lease that has not expired, if any.
+    /// Owner of a lease that has not expired, if any: its description (who took it, as the
+    /// taker wrote it), else the token's user.
     pub lease_owner: Option<String>,
 }
 
@@ -153,7 +154,13 @@ pub(crate) fn census(sim: &Sim) -> ApiResult<Census> {
             for mut m in crate::store::load_machines(conn, app)? {
                 crate::lifecycle::settle(sim, conn, &mut m, now)?;
                 census.machines.push(CensusMachine {
-                    lease_owner: m.active_lease(now).map(|l| l.owner.clone()),
+                    lease_owner: m.active_lease(now).map(|l| {
+                        if l.description.is_empty() {
+                            l.owner.clone()
+                        } else {
+                            l.description.clone()
+                        }
+                    }),
                     id: m.id,
                     app: m.app,
                     state: m.state,

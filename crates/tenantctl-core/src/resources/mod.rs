@@ -8,6 +8,7 @@ pub mod certificates;
 pub mod health;
 pub mod hooks;
 pub mod ips;
+pub mod lock;
 pub mod machine;
 pub mod secrets;
 pub mod volume;

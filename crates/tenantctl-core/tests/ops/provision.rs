@@ -62,16 +62,24 @@ async fn fresh_provision_creates_everything_once() {
             show(&log)
         );
     }
-    // The only failed request is the first look-up of the (not yet existing) app.
+    // The only failed requests are the first look-ups of the (not yet existing) app and of
+    // its tenant lock, which is then taken once and given back once.
     assert_eq!(
         log.iter()
             .filter(|r| r.status >= 400)
             .map(|r| format!("{} {} {}", r.method, r.path, r.status))
             .collect::<Vec<_>>(),
-        ["GET /v1/apps/tenant-acme 404"]
+        [
+            "GET /v1/apps/tenant-acme 404",
+            "GET /v1/apps/tenant-acme/secrets/TENANTCTL_LOCK 404"
+        ]
     );
-    // Twelve steps' worth of calls, plus recording that the health gate passed.
-    assert_eq!(log.len(), 13, "{}", show(&log));
+    assert_eq!(count(&log, "POST", "/secrets/TENANTCTL_LOCK", true), 1);
+    assert_eq!(count(&log, "DELETE", "/secrets/TENANTCTL_LOCK", true), 1);
+    // Twelve steps' worth of calls, plus recording that the health gate passed; the tenant
+    // lock (look, write, read back; at the end look and delete) and the hooks' lease (take,
+    // read the machine under it, give back) add eight.
+    assert_eq!(log.len(), 21, "{}", show(&log));
     assert!(count(&log, "GET", "/wait", true) >= 1, "{}", show(&log));
 
     // The state on the emulator.

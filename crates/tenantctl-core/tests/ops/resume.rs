@@ -31,12 +31,15 @@ async fn assert_exactly_one_of_each(env: &Env, app: &str) {
 #[tokio::test]
 async fn a_fault_at_each_step_fails_that_step_and_a_rerun_completes() {
     let cases = STEP_FAULTS;
-    for (method, path, step) in cases {
+    for (method, path, step, skip) in cases {
         let env = Env::new(&config_text(SEED_HOOK, HEALTH_CHECKS)).await;
         let mut options = env.options("resume");
         options.domains = vec!["resume.example.com".into()];
         // Enough failures to outlast the client's retries and the step's look-then-retry.
-        env.sim.inject(rule(method, path, 10));
+        env.sim.inject(flysim::FaultRule {
+            skip: *skip,
+            ..rule(method, path, 10)
+        });
         let err = env
             .provision(&options)
             .await

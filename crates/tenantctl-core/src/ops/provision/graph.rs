@@ -69,6 +69,11 @@ pub(super) struct Provision<'a> {
     pub desired: &'a DesiredTenant,
     pub start_timeout: Duration,
     pub health_poll_interval: Duration,
+    /// Who provisions, for the tenant lock the `app` step takes; `None` in a dry run, which
+    /// only reads.
+    pub lock_actor: Option<String>,
+    /// The tenant lock, held from the `app` step to the end of the run.
+    pub lock: tokio::sync::Mutex<Option<crate::resources::lock::TenantLock>>,
 }
 
 /// The steps of a provisioning; building them calls nothing.

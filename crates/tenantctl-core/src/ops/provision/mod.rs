@@ -202,6 +202,8 @@ pub async fn provision(
         desired: &desired,
         start_timeout: opts.start_timeout,
         health_poll_interval: opts.health_poll_interval,
+        lock_actor: (!opts.dry_run).then(|| opts.actor.clone()),
+        lock: tokio::sync::Mutex::new(None),
     };
     let (graph, handles) = graph::graph(&ctx);
     let result = if opts.dry_run {
@@ -209,6 +211,18 @@ pub async fn provision(
     } else {
         engine::run(&graph, RunOptions::default(), reporter).await
     };
+    // Done or failed, the tenant lock goes back; one that cannot be deleted expires.
+    if let Some(held) = ctx.lock.lock().await.take()
+        && let Err(e) = held.release().await
+    {
+        reporter.step(
+            &desired.tenant,
+            "app",
+            crate::engine::StepEvent::Progress {
+                message: format!("could not release the tenant lock ({e}); it expires on its own"),
+            },
+        );
+    }
     let outcomes = result.map_err(|e| match e {
         RunError::Step { step, error, .. } => error
             .at_step(step)

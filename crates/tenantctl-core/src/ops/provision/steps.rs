@@ -13,7 +13,7 @@ use crate::engine::{Applied, Observation, StepEvent};
 use crate::error::{ErrorClass, OpError, Suggestion};
 use crate::metadata;
 use crate::resources::secrets::{GENERATED, Written};
-use crate::resources::{app, certificates, health, hooks, ips, machine, secrets, volume};
+use crate::resources::{app, certificates, health, hooks, ips, lock, machine, secrets, volume};
 
 type Observed<T, C> = Result<Observation<T, C>, OpError>;
 type Done<T> = Result<Applied<T>, OpError>;
@@ -42,6 +42,13 @@ impl Provision<'_> {
         let d = self.desired;
         Ok(match app::find(self.client, &d.app, &d.org).await? {
             Some(_) => {
+                // Without a machine, another run may be creating this tenant's volume and
+                // machine right now: the steps after this one look and create under the tenant
+                // lock. With one, the machine's lease guards what is left (the hooks), and a
+                // re-run of a complete tenant only reads.
+                if machine::find(self.client, &d.app, &d.tenant).await?.is_none() {
+                    self.take_lock().await?;
+                }
                 Observation::satisfied(AppState { created: false }, format!("app {} exists", d.app))
             }
             None => Observation::change(
@@ -59,10 +66,39 @@ impl Provision<'_> {
     pub(super) async fn apply_app(&self) -> Done<AppState> {
         let d = self.desired;
         app::create(self.client, &d.app, &d.org, &d.network(), &self.note("app")).await?;
+        // Made just now, the app has nothing in it and the later steps skip their look-ups;
+        // unless another run got the lock first and worked on it meanwhile.
+        let waited = self.take_lock().await?;
         Ok(Applied::new(
-            AppState { created: true },
+            AppState { created: !waited },
             format!("created app {} on network {}", d.app, d.network()),
         ))
+    }
+
+    /// Takes the tenant lock (not in a dry run), waiting while another run holds it; true
+    /// when another run held it first.
+    async fn take_lock(&self) -> Result<bool, OpError> {
+        let Some(actor) = &self.lock_actor else {
+            return Ok(false);
+        };
+        let mut slot = self.lock.lock().await;
+        if let Some(held) = slot.as_ref() {
+            return Ok(held.waited());
+        }
+        {
+            let held = lock::acquire(
+                self.client,
+                &self.desired.app,
+                "provision",
+                actor,
+                lock::DEFAULT_WAIT,
+                &self.note("app"),
+            )
+            .await?;
+            let waited = held.waited();
+            *slot = Some(held);
+            Ok(waited)
+        }
     }
 
     // ------------------------------------------------------------- secrets
@@ -405,15 +441,27 @@ impl Provision<'_> {
         pending: Vec<(String, Hook)>,
     ) -> Done<()> {
         let (client, name) = self.client_app();
-        let ran = hooks::run(
-            client,
-            name,
-            &found.machine.id,
-            &pending,
-            &secrets.values,
-            &self.note("hooks"),
-        )
+        let id = found.machine.id.as_str();
+        let note = self.note("hooks");
+        // Under the machine's lease, and from the machine as it is then: a concurrent run of
+        // this provisioning waits here and then finds the hooks recorded, instead of running
+        // them a second time at once.
+        let lease = LeaseOptions::new(owner_description("provision", &self.desired.tenant));
+        let ran = machine::under_lease(client, name, id, &lease, &note, async |_| {
+            let fresh = client
+                .get_machine(name, id)
+                .await
+                .map_err(|e| OpError::api(format!("read machine {id}"), e))?;
+            let still: Vec<(String, Hook)> = hooks::pending(&pending, &fresh)
+                .into_iter()
+                .cloned()
+                .collect();
+            hooks::run(client, name, id, &still, &secrets.values, &note).await
+        })
         .await?;
+        if ran.is_empty() {
+            return Ok(Applied::new((), "the hooks ran meanwhile (another run)"));
+        }
         Ok(Applied::new((), format!("ran {}", ran.join(", "))))
     }
 
