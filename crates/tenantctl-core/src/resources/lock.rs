@@ -262,3 +262,49 @@ impl Drop for TenantLock {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn holder(host: &str, pid: u32, expires_ms: u64) -> Holder {
+        Holder {
+            operation: "provision".into(),
+            actor: "octocat".into(),
+            host: host.into(),
+            pid,
+            since_ms: 1_000,
+            expires_ms,
+            token: "t".into(),
+        }
+    }
+
+    #[test]
+    fn a_lock_is_stale_when_expired_or_its_process_on_this_host_is_gone() {
+        let now = 10_000;
+        let here = fly_api::host_name();
+        assert!(
+            !holder("elsewhere", 1, now + 1).stale(now),
+            "live, other host"
+        );
+        assert!(holder("elsewhere", 1, now).stale(now), "expired");
+        assert!(
+            !holder(here, std::process::id(), now + 1).stale(now),
+            "this process"
+        );
+        // Pids are below 2^22 on Linux: this one is not running.
+        assert!(
+            holder(here, u32::MAX - 7, now + 60_000).stale(now),
+            "dead process"
+        );
+    }
+
+    #[test]
+    fn the_holder_is_described_for_a_person() {
+        let text = holder("runner-7", 4242, 70_000).describe(13_000);
+        assert_eq!(
+            text,
+            "`provision` by octocat (host runner-7, pid 4242) since 12s ago"
+        );
+    }
+}
