@@ -620,3 +620,24 @@ async fn works_without_root() {
     );
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_execs_in_one_machine_all_run() {
+    // On Fly a machine takes several execs at once (a hook and a backup, two operators).
+    let sim = Sim::start().await;
+    let app = sim.new_app("execmany").await;
+    let m = sim.started_machine(&app, basic_config()).await;
+    let id = str_of(&m, "id");
+    let runs = (0..4).map(|i| {
+        let (sim, app, id) = (&sim, &app, &id);
+        async move {
+            let script = format!("sleep 0.2; echo run{i} > /root/run{i}; cat /root/run{i}");
+            sim.exec(app, id, &["/bin/sh", "-c", &script]).await
+        }
+    });
+    let outputs = futures::future::join_all(runs).await;
+    for (i, out) in outputs.iter().enumerate() {
+        assert_eq!(exit_code(out), 0, "run {i}: {out}");
+        assert_eq!(out["stdout"], format!("run{i}\n"), "run {i}: {out}");
+    }
+}
