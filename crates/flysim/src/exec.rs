@@ -434,6 +434,7 @@ pub async fn run(
     }
     let timeout = Duration::from_secs(req.timeout.filter(|t| *t > 0).unwrap_or(DEFAULT_TIMEOUT_S));
 
+    let mut work_dir: Option<String> = None;
     let mut cmd = if mounts.is_empty() {
         let mut c = Command::new(&argv[0]);
         c.args(&argv[1..]);
@@ -445,7 +446,8 @@ pub async fn run(
             )));
         };
         create_overlay_mountpoints(mounts)?;
-        let script = mount_script(mounts, &tools)?;
+        work_dir = Some(next_work_dir());
+        let script = mount_script(mounts, &tools, work_dir.as_deref().unwrap_or("work"))?;
         let mut c = Command::new(&tools.unshare);
         if !is_root() {
             c.args(["--user", "--map-root-user"]);
@@ -476,6 +478,7 @@ pub async fn run(
         .process_group(0)
         .kill_on_drop(true);
 
+    let _work_dirs = work_dir.map(|name| WorkDirs::new(mounts, name));
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -568,6 +571,42 @@ pub async fn run(
     })
 }
 
+/// A name for this exec's overlay workdirs, unique in the process.
+fn next_work_dir() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("work-{n}")
+}
+
+/// One exec's overlay workdirs, removed when it is done (the kernel leaves a `work/` inside
+/// with no permissions, so it is opened up first).
+struct WorkDirs(Vec<PathBuf>);
+
+impl WorkDirs {
+    fn new(mounts: &[MountSpec], name: String) -> WorkDirs {
+        WorkDirs(
+            mounts
+                .iter()
+                .filter_map(|m| match m {
+                    MountSpec::Overlay { layer, .. } => Some(layer.join(&name)),
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Drop for WorkDirs {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        for dir in &self.0 {
+            let inner = dir.join("work");
+            let _ = std::fs::set_permissions(&inner, std::fs::Permissions::from_mode(0o700));
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
 fn quote(p: &str) -> ApiResult<String> {
     shlex::try_quote(p)
         .map(|q| q.into_owned())
@@ -631,7 +670,7 @@ fn create_overlay_mountpoints(mounts: &[MountSpec]) -> ApiResult<()> {
 /// directory, recreate the host's top-level entries in it (directories as recursive
 /// bind mounts, symlinks as symlinks), mount the machine's layers and volumes there,
 /// then chroot into it and exec the command's own argv.
-fn mount_script(mounts: &[MountSpec], tools: &Tools) -> ApiResult<String> {
+fn mount_script(mounts: &[MountSpec], tools: &Tools, work: &str) -> ApiResult<String> {
     let mkdir = quote_path(&tools.mkdir)?;
     let mount = quote_path(&tools.mount)?;
     let ln = quote_path(&tools.ln)?;
@@ -704,9 +743,11 @@ fn mount_script(mounts: &[MountSpec], tools: &Tools) -> ApiResult<String> {
             MountSpec::Overlay { layer, guest } => {
                 let g = quote(&clean_guest(guest)?)?;
                 let upper = quote_path(&layer.join("upper"))?;
-                let work = quote_path(&layer.join("work"))?;
+                // Each exec its own overlay workdir: the kernel refuses a workdir another mount
+                // uses, and a machine takes several execs at once.
+                let work = quote_path(&layer.join(work))?;
                 s.push_str(&format!(
-                    "{mkdir} -p \"$R\"{g} && {mount} -t overlay flysim-rootfs -o lowerdir={g},upperdir={upper},workdir={work} \"$R\"{g} || fail 'cannot overlay '{g}\n"
+                    "{mkdir} -p \"$R\"{g} {work} && {mount} -t overlay flysim-rootfs -o lowerdir={g},upperdir={upper},workdir={work} \"$R\"{g} || fail 'cannot overlay '{g}\n"
                 ));
             }
             MountSpec::Bind { src, guest } => {
