@@ -345,6 +345,11 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
         &'tenantctl;backup;help;help'= {
         }
         &'tenantctl;snapshot'= {
+            cand --tier 'Only tenants on this tier'
+            cand --tenants 'These tenants, comma-separated, in this order (the first ones are the canaries)'
+            cand --tenants-file 'Tenants listed in a file, one id per line (# comments)'
+            cand --shard 'Only shard i of n (e.g. 2/4); every tenant is in exactly one shard'
+            cand --concurrency 'Tenants snapshotted at the same time'
             cand --config 'Path to tenantctl.toml [default: found by walking up from the current directory]'
             cand --api-url 'Machines API base URL [default: https://api.machines.dev]'
             cand --org 'Fly organization slug [default: `org` in tenantctl.toml]'
@@ -352,6 +357,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand --output 'Format of results on stdout; json is the stable contract (docs/json.md)'
             cand --retry-budget 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]'
             cand --role 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]'
+            cand --all 'Every tenant of the org'
             cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
             cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
             cand -q 'Only errors on stderr'

@@ -273,6 +273,11 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_s
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Restore a backup (or a Fly snapshot) into a tenant'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Remove backups beyond the retention, for every tenant in the bucket'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l tier -d 'Only tenants on this tier' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l tenants -d 'These tenants, comma-separated, in this order (the first ones are the canaries)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l tenants-file -d 'Tenants listed in a file, one id per line (# comments)' -r -F
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l shard -d 'Only shard i of n (e.g. 2/4); every tenant is in exactly one shard' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l concurrency -d 'Tenants snapshotted at the same time' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l config -d 'Path to tenantctl.toml [default: found by walking up from the current directory]' -r -F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l api-url -d 'Machines API base URL [default: https://api.machines.dev]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l org -d 'Fly organization slug [default: `org` in tenantctl.toml]' -r
@@ -281,6 +286,7 @@ json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l retry-budget -d 'How long answers of 429 (rate limited) are retried, e.g. 5m [default: 2m, TENANTCTL_RETRY_BUDGET]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l role -d 'operator, or support (read-only) [default: TENANTCTL_ROLE, `role` in tenantctl.toml, operator]' -r -f -a "operator\t'May run every command'
 support\t'Read-only: status, list, logs, render, audit, completions and `--dry-run` plans'"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -l all -d 'Every tenant of the org'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -s q -l quiet -d 'Only errors on stderr'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand snapshot" -s y -l yes -d 'Answer yes to confirmations (a destroy also needs --confirm <tenant>)'

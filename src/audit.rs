@@ -123,7 +123,11 @@ impl Invocation {
                 args.flag("skip_final_backup", a.skip_final_backup);
                 ("destroy", vec![a.tenant.clone()])
             }
-            Command::Snapshot(a) => ("snapshot", vec![a.tenant.clone()]),
+            Command::Snapshot(a) => {
+                args.opt("tier", a.tier.as_deref());
+                args.selection(&a.select);
+                ("snapshot", named(&a.tenants, &a.select))
+            }
             Command::Backup(a) => match &a.command {
                 None => {
                     args.opt("tier", a.tier.as_deref());

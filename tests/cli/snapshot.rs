@@ -81,3 +81,42 @@ fn support_is_refused_and_unknown_tenants_are_not_found() {
     assert_eq!(code(&output), 3, "{}", stderr(&output));
     assert_eq!(json(&output)["error"]["kind"], "not_found");
 }
+
+#[test]
+fn a_fleet_snapshot_takes_one_per_selected_tenant() {
+    let sim = Sim::start();
+    let env = sim.env();
+    for tenant in ["acme", "globex", "initech"] {
+        let output = env.run(&["provision", tenant, "--tier", "starter"]);
+        assert_eq!(code(&output), 0, "{}", stderr(&output));
+    }
+    let plan = env.run(&["snapshot", "--all", "--dry-run", "-o", "json"]);
+    assert_eq!(code(&plan), 0, "{}", stderr(&plan));
+    let doc = json(&plan);
+    assert_eq!(doc["kind"], "snapshot_fleet");
+    assert_eq!(doc["tenants"][0]["status"], "planned");
+
+    let output = env.run(&[
+        "snapshot",
+        "--tenants",
+        "globex,acme",
+        "--concurrency",
+        "2",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let doc = json(&output);
+    assert_eq!(doc["ok"], 2, "{doc:#}");
+    let tenants: Vec<&str> = doc["tenants"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| t["tenant"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(tenants, ["acme", "globex"]);
+    assert!(
+        doc["tenants"][0]["snapshot"]["snapshot_id"].is_string(),
+        "{doc:#}"
+    );
+}

@@ -5,6 +5,7 @@
 //! appears in the listing afterwards; it goes `waiting` → `running` → `created`, and only a
 //! `created` snapshot counts as taken.
 
+mod fleet;
 mod restore;
 mod steps;
 
@@ -21,6 +22,7 @@ use crate::error::OpError;
 use crate::resources::{app, machine};
 use crate::tenant::{AppName, TenantId};
 
+pub use fleet::snapshot_fleet;
 pub use restore::{SnapshotRestoreReport, restore_from_snapshot};
 
 /// The status of a finished snapshot.

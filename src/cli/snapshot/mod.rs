@@ -1,5 +1,9 @@
 //! `tenantctl snapshot`: take an on-demand Fly snapshot of a tenant's volume and wait until Fly
-//! lists it as `created`. `--dry-run` only reads which volume it would snapshot.
+//! lists it as `created`. `--dry-run` only reads which volume it would snapshot. Several
+//! tenants (`--all`, `--tenants`, `--tier`, `--shard`) are snapshotted concurrently, e.g.
+//! before a risky rollout; see [`fleet`].
+
+mod fleet;
 
 use std::time::Instant;
 
@@ -15,22 +19,41 @@ use crate::ui::progress::format_elapsed;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Tenant id whose volume to snapshot
-    pub tenant: String,
+    /// Tenant id(s) whose volume to snapshot
+    pub tenants: Vec<String>,
+    /// Only tenants on this tier
+    #[arg(long, value_name = "TIER", help_heading = "Fleet selection")]
+    pub tier: Option<String>,
+    #[command(flatten)]
+    pub select: crate::cli::select::SelectArgs,
+    /// Tenants snapshotted at the same time
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
 }
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
-    TenantId::parse(&args.tenant)?;
+    for tenant in &args.tenants {
+        TenantId::parse(tenant)?;
+    }
+    let selection = args.select.selection(&args.tenants, args.tier.clone())?;
     let config = ctx.config()?;
+    if let Some(tier) = &args.tier {
+        config.tier(tier)?;
+    }
+    let Some(tenant) = selection.single() else {
+        return fleet::run(ctx, &selection, usize::from(args.concurrency)).await;
+    };
+    let args_tenant = tenant.to_string();
     if ctx.dry_run {
-        return plan(ctx, &args.tenant).await;
+        return plan(ctx, &args_tenant).await;
     }
     let started = Instant::now();
     let report = ctx
         .connected(Access::Write, async |connection| {
             let progress = ctx.progress();
             let result =
-                ops::take_snapshot(&connection.client, config, &args.tenant, &progress).await;
+                ops::take_snapshot(&connection.client, config, &args_tenant, &progress).await;
             drop(progress);
             result.map_err(|e| anyhow::Error::new(from_op(&e, &target_suffix(ctx))))
         })
@@ -107,7 +130,7 @@ async fn plan(ctx: &Context, tenant: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn document(report: &SnapshotReport) -> SnapshotDocument {
+pub(super) fn document(report: &SnapshotReport) -> SnapshotDocument {
     SnapshotDocument {
         schema_version: SCHEMA_VERSION,
         kind: SnapshotDocument::KIND.to_string(),
@@ -139,7 +162,7 @@ fn line(report: &SnapshotReport) -> String {
 }
 
 /// Bytes as people read them: 512 B, 1.5 KB, 20.0 MB (powers of 1024).
-fn human_bytes(bytes: u64) -> String {
+pub(super) fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["KB", "MB", "GB", "TB", "PB"];
     if bytes < 1024 {
         return format!("{bytes} B");
