@@ -5,7 +5,6 @@ use std::time::Instant;
 
 use tenantctl_core::fleet::{Candidate, Selection};
 use tenantctl_core::ops::{self, DeployOptions, DeployReport};
-use tenantctl_core::tenant::TenantId;
 
 use crate::cli::provision::{step_documents, step_rows};
 use crate::cli::rollout::{self, Rollout};
@@ -33,14 +32,10 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
-    for tenant in &args.tenants {
-        TenantId::parse(tenant)?;
-    }
-    let selection = args.select.selection(&args.tenants, args.tier.clone())?;
+    let selection = args
+        .select
+        .checked(ctx, &args.tenants, args.tier.as_deref())?;
     let config = ctx.config()?;
-    if let Some(tier) = &args.tier {
-        config.tier(tier)?;
-    }
     let image = args.image.clone().unwrap_or_else(|| config.image.clone());
     let tenant = match selection.single() {
         Some(tenant) if args.rollout.hold_back.is_empty() => tenant.to_string(),

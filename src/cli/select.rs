@@ -36,6 +36,24 @@ pub struct SelectArgs {
 }
 
 impl SelectArgs {
+    /// The selection of a command: tenant ids checked first (before any config is read), then
+    /// the selection, then the tier filter against tenantctl.toml.
+    pub fn checked(
+        &self,
+        ctx: &crate::context::Context,
+        named: &[String],
+        tier: Option<&str>,
+    ) -> anyhow::Result<Selection> {
+        for tenant in named {
+            TenantId::parse(tenant)?;
+        }
+        let selection = self.selection(named, tier.map(str::to_string))?;
+        if let Some(tier) = tier {
+            ctx.config()?.tier(tier)?;
+        }
+        Ok(selection)
+    }
+
     /// The selection: `named` (positional tenants) first, then `--tenants`, then the file.
     pub fn selection(&self, named: &[String], tier: Option<String>) -> Result<Selection, CliError> {
         let mut tenants: Vec<String> = named.to_vec();

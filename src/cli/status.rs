@@ -2,7 +2,6 @@
 //! `--shard`: the same table and document as `list`). Read-only.
 
 use tenantctl_core::ops::{self, ErrorClass, TenantStatus};
-use tenantctl_core::tenant::TenantId;
 
 use crate::context::{Context, OutputFormat};
 use crate::error::CliError;
@@ -21,14 +20,10 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
-    for tenant in &args.tenants {
-        TenantId::parse(tenant)?;
-    }
-    let selection = args.select.selection(&args.tenants, args.tier.clone())?;
+    let selection = args
+        .select
+        .checked(ctx, &args.tenants, args.tier.as_deref())?;
     let config = ctx.config()?;
-    if let Some(tier) = &args.tier {
-        config.tier(tier)?;
-    }
     let Some(tenant) = selection.single() else {
         let tenants = ctx
             .connected(Access::Read, async |connection| {

@@ -74,10 +74,9 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
         Some(BackupCommand::Restore(a)) => restore::run(ctx, a).await,
         Some(BackupCommand::Prune) => catalog::prune(ctx).await,
         None => {
-            for tenant in &args.tenants {
-                TenantId::parse(tenant)?;
-            }
-            let selection = args.select.selection(&args.tenants, args.tier.clone())?;
+            let selection = args
+                .select
+                .checked(ctx, &args.tenants, args.tier.as_deref())?;
             match selection.single() {
                 Some(tenant) => one(ctx, tenant).await,
                 None => all(ctx, &args, &selection).await,
@@ -215,9 +214,6 @@ async fn all(ctx: &Context, args: &Args, selection: &Selection) -> anyhow::Resul
         return Err(CliError::usage("--concurrency must be at least 1").into());
     }
     let config = ctx.config()?;
-    if let Some(tier) = &args.tier {
-        config.tier(tier)?;
-    }
     // A fleet file says per tenant whether it has backups.
     let fleet_file = crate::cli::plan::load_if_present(ctx)?;
     let started = Instant::now();

@@ -8,7 +8,6 @@ mod fleet;
 use std::time::Instant;
 
 use tenantctl_core::ops::{self, SnapshotReport};
-use tenantctl_core::tenant::TenantId;
 
 use crate::cli::status::target_suffix;
 use crate::context::{Context, OutputFormat};
@@ -33,14 +32,10 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
-    for tenant in &args.tenants {
-        TenantId::parse(tenant)?;
-    }
-    let selection = args.select.selection(&args.tenants, args.tier.clone())?;
+    let selection = args
+        .select
+        .checked(ctx, &args.tenants, args.tier.as_deref())?;
     let config = ctx.config()?;
-    if let Some(tier) = &args.tier {
-        config.tier(tier)?;
-    }
     let Some(tenant) = selection.single() else {
         return fleet::run(ctx, &selection, usize::from(args.concurrency)).await;
     };

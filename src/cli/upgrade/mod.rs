@@ -12,7 +12,6 @@ mod fleet;
 use std::time::Instant;
 
 use tenantctl_core::ops::upgrade::{self, UpgradeOptions, UpgradePlan, UpgradeReport};
-use tenantctl_core::tenant::TenantId;
 
 use crate::cli::provision::{choose_tier, step_documents, step_rows};
 use crate::cli::select::{RolloutArgs, SelectArgs};
@@ -50,14 +49,11 @@ enum Outcome {
 }
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
-    for tenant in &args.tenants {
-        TenantId::parse(tenant)?;
-    }
     let selection = args
         .select
-        .selection(&args.tenants, args.from_tier.clone())?;
+        .checked(ctx, &args.tenants, args.from_tier.as_deref())?;
     let config = ctx.config()?;
-    for tier in [&args.tier, &args.from_tier].into_iter().flatten() {
+    if let Some(tier) = &args.tier {
         config.tier(tier)?;
     }
     let tenant = match selection.single() {
