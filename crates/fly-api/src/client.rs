@@ -885,9 +885,13 @@ impl FlyClient {
         value: &SecretValue,
     ) -> Result<(), ApiError> {
         let body = serde_json::json!({ "value": value.expose() });
-        let call = Call::new(Method::POST, Replay::Idempotent, &["apps", app, "secrets", name])
-            .json(&body)?
-            .sensitive();
+        let call = Call::new(
+            Method::POST,
+            Replay::Idempotent,
+            &["apps", app, "secrets", name],
+        )
+        .json(&body)?
+        .sensitive();
         self.execute(&call).await.map(drop)
     }
 

@@ -46,7 +46,10 @@ impl Provision<'_> {
                 // machine right now: the steps after this one look and create under the tenant
                 // lock. With one, the machine's lease guards what is left (the hooks), and a
                 // re-run of a complete tenant only reads.
-                if machine::find(self.client, &d.app, &d.tenant).await?.is_none() {
+                if machine::find(self.client, &d.app, &d.tenant)
+                    .await?
+                    .is_none()
+                {
                     self.take_lock().await?;
                 }
                 Observation::satisfied(AppState { created: false }, format!("app {} exists", d.app))
