@@ -29,8 +29,10 @@ pub fn classify(method: &str, path: &str) -> Option<(String, f64, f64)> {
         (_, []) => None,
         (m, [app]) => Some((format!("{m}:app:{app}"), 1.0, 3.0)),
         (m, [app, resource]) => Some((format!("{m}:{resource}:{app}"), 1.0, 3.0)),
-        (m, [_app, resource, id, action @ ..]) => Some((
-            format!("{m}:{resource}/{}:{id}", action.join("/")),
+        // Keyed by app too: a secret's name or a hostname is only unique within its app, and
+        // Fly limits these actions per app.
+        (m, [app, resource, id, action @ ..]) => Some((
+            format!("{m}:{resource}/{}:{app}/{id}", action.join("/")),
             1.0,
             3.0,
         )),
@@ -89,5 +91,22 @@ mod tests {
         for _ in 0..20 {
             assert!(rl.check("GET", "/v1/apps/a/machines").is_ok());
         }
+    }
+
+    #[test]
+    fn a_named_resource_of_one_app_does_not_share_a_bucket_with_another_apps() {
+        let rl = RateLimiter::default();
+        for app in ["a", "b", "c", "d", "e"] {
+            let p = format!("/v1/apps/{app}/secrets/TENANTCTL_LOCK");
+            assert!(rl.check("POST", &p).is_ok(), "{app}");
+        }
+        let p = "/v1/apps/a/secrets/TENANTCTL_LOCK";
+        assert!(rl.check("POST", p).is_ok());
+        assert!(rl.check("POST", p).is_ok());
+        assert_eq!(
+            rl.check("POST", p),
+            Err(1),
+            "one app's own bucket still limits it"
+        );
     }
 }
