@@ -44,7 +44,7 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Output;
 use std::sync::Arc;
@@ -56,7 +56,7 @@ use fly_api::types::ListMachinesParams;
 use flysim::{Profile, RequestRecord};
 use tokio::task::JoinSet;
 
-use common::{client, tenant_id};
+use common::{client, tenant_id, throttled};
 
 const PROCESSES: u32 = 8;
 const DEFAULT_TENANTS: usize = 400;
@@ -104,26 +104,6 @@ fn fleet_text(tenants: usize) -> String {
 
 fn is_app_creation(r: &RequestRecord) -> bool {
     r.method == "POST" && r.path.trim_end_matches('/') == "/v1/apps"
-}
-
-/// The 429s in a request log, by the kind of call (method and path with ids replaced).
-fn throttled(log: &[RequestRecord]) -> BTreeMap<String, usize> {
-    let mut by_kind = BTreeMap::new();
-    for record in log.iter().filter(|r| r.status == 429) {
-        let shape: Vec<&str> = record
-            .path
-            .split('/')
-            .enumerate()
-            .map(|(i, seg)| match i {
-                3 | 5 => "*",
-                _ => seg,
-            })
-            .collect();
-        *by_kind
-            .entry(format!("{} {}", record.method, shape.join("/")))
-            .or_default() += 1;
-    }
-    by_kind
 }
 
 /// An error about a rate limit: "429" as a word (not inside an id such as `vol_6woo7id58429d`),

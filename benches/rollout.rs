@@ -47,7 +47,7 @@ use tenantctl_core::config::{Config, ConfigSource};
 use tenantctl_core::ops::{ListOptions, list};
 use tenantctl_core::template::TemplateSet;
 
-use common::{Seed, client, tenant_id};
+use common::{Seed, client, tenant_id, throttled};
 
 const TENANTS: usize = 1_000;
 const CONCURRENCY: usize = 64;
@@ -120,26 +120,6 @@ fn call_summary(log: &[RequestRecord]) -> String {
     }
     let parts: Vec<String> = by_method.iter().map(|(m, n)| format!("{n} {m}")).collect();
     format!("{} calls ({})", log.len(), parts.join(", "))
-}
-
-/// The 429s in a request log, by the kind of call (method and path with ids replaced).
-fn throttled(log: &[RequestRecord]) -> BTreeMap<String, usize> {
-    let mut by_kind = BTreeMap::new();
-    for record in log.iter().filter(|r| r.status == 429) {
-        let shape: Vec<&str> = record
-            .path
-            .split('/')
-            .enumerate()
-            .map(|(i, seg)| match i {
-                3 | 5 => "*",
-                _ => seg,
-            })
-            .collect();
-        *by_kind
-            .entry(format!("{} {}", record.method, shape.join("/")))
-            .or_default() += 1;
-    }
-    by_kind
 }
 
 fn median(values: &mut [f64]) -> f64 {

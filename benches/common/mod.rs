@@ -6,8 +6,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use std::collections::BTreeMap;
+
 use anyhow::{Result, bail};
 use fly_api::{ClientConfig, FlyClient, Token};
+use flysim::RequestRecord;
 use tenantctl_core::config::Config;
 use tenantctl_core::engine::NullReporter;
 use tenantctl_core::ops::{ProvisionOptions, provision};
@@ -86,4 +89,24 @@ pub async fn seed(state_dir: &std::path::Path, seed: &Seed<'_>) -> Result<f64> {
     }
     sim.shutdown().await;
     Ok(started.elapsed().as_secs_f64())
+}
+
+/// The 429s in a request log, by the kind of call (method and path with ids replaced).
+pub fn throttled(log: &[RequestRecord]) -> BTreeMap<String, usize> {
+    let mut by_kind = BTreeMap::new();
+    for record in log.iter().filter(|r| r.status == 429) {
+        let shape: Vec<&str> = record
+            .path
+            .split('/')
+            .enumerate()
+            .map(|(i, seg)| match i {
+                3 | 5 => "*",
+                _ => seg,
+            })
+            .collect();
+        *by_kind
+            .entry(format!("{} {}", record.method, shape.join("/")))
+            .or_default() += 1;
+    }
+    by_kind
 }

@@ -231,9 +231,7 @@ async fn prune(
 }
 
 fn resume_line(ctx: &Context, args: &Args) -> String {
-    let mut words = vec!["tenantctl".to_string()];
-    words.extend(ctx.target_args());
-    words.push("apply".into());
+    let mut words = Vec::new();
     if let Some(path) = &args.fleet.fleet {
         words.extend([
             "--fleet".to_string(),
@@ -243,7 +241,5 @@ fn resume_line(ctx: &Context, args: &Args) -> String {
     if let Some(shard) = &args.fleet.shard {
         words.extend(["--shard".to_string(), shell_word(shard)]);
     }
-    words.extend(args.rollout.words());
-    words.push("--yes".into());
-    words.join(" ")
+    rollout::resume_line(ctx, "apply", words, &args.rollout)
 }

@@ -151,11 +151,9 @@ async fn fleet(
     let resume = resume_line(ctx, args, &image);
     ctx.connected(access, async |connection| {
         let client = &connection.client;
-        let live = ops::list(client, config, &ops::ListOptions::default())
-            .await
-            .map_err(crate::cli::backup::op_error(ctx))?;
         let chosen = selection
-            .resolve(&live)
+            .select(client, config)
+            .await
             .map_err(crate::cli::backup::op_error(ctx))?;
         let candidates = chosen
             .into_iter()
@@ -185,17 +183,12 @@ async fn fleet(
 
 /// The command that resumes this rollout: the same selection and image.
 fn resume_line(ctx: &Context, args: &Args, image: &str) -> String {
-    let mut words = vec!["tenantctl".to_string()];
-    words.extend(ctx.target_args());
-    words.push("deploy".into());
-    words.extend(crate::cli::select::selection_words(
+    let mut words = crate::cli::select::selection_words(
         &args.tenants,
         &args.select,
         args.tier.as_deref().map(|t| ("--tier", t)),
-    ));
+    );
     words.push("--image".into());
     words.push(crate::context::shell_word(image));
-    words.extend(args.rollout.words());
-    words.push("--yes".into());
-    words.join(" ")
+    rollout::resume_line(ctx, "deploy", words, &args.rollout)
 }

@@ -11,7 +11,7 @@ use tenantctl_core::ops::{self, TenantStatus};
 
 use crate::cli::backup::op_error;
 use crate::context::{Context, OutputFormat};
-use crate::error::{CliError, Exit};
+use crate::error::{CliError, Exit, from_op};
 use crate::frame::{Access, Connection};
 use crate::output::SCHEMA_VERSION;
 
@@ -38,25 +38,28 @@ pub struct Args {
     pub markdown: Option<PathBuf>,
 }
 
+/// Where tenantctl.toml is (the working directory for the built-in local config): the fleet
+/// file is looked for beside it.
+fn config_dir(config: &tenantctl_core::config::Config) -> PathBuf {
+    match &config.source {
+        tenantctl_core::config::ConfigSource::File(p) => {
+            p.parent().map(PathBuf::from).unwrap_or_default()
+        }
+        tenantctl_core::config::ConfigSource::BuiltinLocal => PathBuf::from("."),
+    }
+}
+
 /// The fleet file beside tenantctl.toml when there is one (`backup --all` takes each
 /// tenant's `backups` from it); a file that is there but does not validate is an error.
 pub fn load_if_present(ctx: &Context) -> anyhow::Result<Option<FleetFile>> {
-    let config = ctx.config()?;
-    let tenantctl_core::config::ConfigSource::File(path) = &config.source else {
+    let Some(path) = file::default_path(&config_dir(ctx.config()?)) else {
         return Ok(None);
     };
-    let dir = path.parent().map(PathBuf::from).unwrap_or_default();
-    if file::default_path(&dir).is_none() {
-        return Ok(None);
-    }
-    load_file(
-        ctx,
-        &FleetArgs {
-            fleet: None,
-            shard: None,
-        },
-    )
-    .map(|(loaded, _)| Some(loaded))
+    let args = FleetArgs {
+        fleet: Some(path),
+        shard: None,
+    };
+    load_file(ctx, &args).map(|(loaded, _)| Some(loaded))
 }
 
 /// The fleet file, validated, before anything is read from the API.
@@ -68,38 +71,18 @@ pub fn load_file(ctx: &Context, args: &FleetArgs) -> anyhow::Result<(FleetFile, 
         .as_deref()
         .map(Shard::parse)
         .transpose()
-        .map_err(|e| CliError::usage(e.to_string()))?;
+        .map_err(|e| from_op(&e, ""))?;
     let path = match &args.fleet {
         Some(path) => path.clone(),
-        None => {
-            let dir = match &config.source {
-                tenantctl_core::config::ConfigSource::File(p) => {
-                    p.parent().map(PathBuf::from).unwrap_or_default()
-                }
-                tenantctl_core::config::ConfigSource::BuiltinLocal => PathBuf::from("."),
-            };
-            file::default_path(&dir).ok_or_else(|| {
-                CliError::not_found(format!(
-                    "no fleet file: neither fleet.toml nor fleet/ is beside {}",
-                    config.source
-                ))
-                .with_hint("write one (docs/fleet.md) or pass --fleet PATH")
-            })?
-        }
+        None => file::default_path(&config_dir(config)).ok_or_else(|| {
+            CliError::not_found(format!(
+                "no fleet file: neither fleet.toml nor fleet/ is beside {}",
+                config.source
+            ))
+            .with_hint("write one (docs/fleet.md) or pass --fleet PATH")
+        })?,
     };
-    let mut loaded = file::load(&path, config, templates).map_err(|e| {
-        let error = CliError::usage(e.reason().to_string());
-        let error = match e.hint() {
-            Some(hint) => error.with_hint(hint),
-            None => error,
-        };
-        match e.class() {
-            tenantctl_core::error::ErrorClass::NotFound => {
-                CliError::not_found(e.reason().to_string())
-            }
-            _ => error,
-        }
-    })?;
+    let mut loaded = file::load(&path, config, templates).map_err(|e| from_op(&e, ""))?;
     if let Some(shard) = shard {
         loaded.tenants.retain(|t| shard.contains(&t.tenant));
     }

@@ -24,6 +24,23 @@ pub struct Rollout<'a> {
     pub resume: &'a str,
 }
 
+/// The command line that resumes a rollout: `operation`, its own `words`, the rollout
+/// options as given, and `--yes`, with the global options this run used.
+pub fn resume_line(
+    ctx: &Context,
+    operation: &str,
+    words: Vec<String>,
+    rollout: &crate::cli::select::RolloutArgs,
+) -> String {
+    let mut line = vec!["tenantctl".to_string()];
+    line.extend(ctx.target_args());
+    line.push(operation.to_string());
+    line.extend(words);
+    line.extend(rollout.words());
+    line.push("--yes".into());
+    line.join(" ")
+}
+
 /// `--output json` of a rollout: kind `rollout` (docs/json.md).
 #[derive(Serialize)]
 struct RolloutDocument<'a> {
@@ -47,12 +64,9 @@ pub async fn drive(
     candidates: Vec<Candidate>,
     change: impl AsyncFn(Candidate, &FleetProgress<'_>) -> TenantResult,
 ) -> anyhow::Result<()> {
-    let pending = candidates
-        .iter()
-        .filter(|c| !c.held_back && c.before != c.target)
-        .count();
+    let pending = candidates.iter().filter(|c| c.pending()).count();
     if ctx.dry_run {
-        let report = planned(&candidates);
+        let report = RolloutReport::planned(&candidates);
         ctx.printer.status(
             "Would roll out",
             &format!(
@@ -155,43 +169,6 @@ fn record(ctx: &Context, report: &RolloutReport) {
             }
             Outcome::Unchanged | Outcome::HeldBack | Outcome::NotStarted => {}
         }
-    }
-}
-
-/// A dry run's report: what would be updated, without running anything.
-fn planned(candidates: &[Candidate]) -> RolloutReport {
-    let tenants: Vec<TenantRollout> = candidates
-        .iter()
-        .map(|c| {
-            let (outcome, after) = if c.held_back {
-                (Outcome::HeldBack, c.before.clone())
-            } else if c.before == c.target {
-                (Outcome::Unchanged, c.before.clone())
-            } else {
-                (Outcome::Updated, c.target.clone())
-            };
-            TenantRollout {
-                tenant: c.tenant.clone(),
-                before: c.before.clone(),
-                after,
-                outcome,
-                wave: "",
-                duration_ms: 0,
-                error: None,
-                error_class: None,
-            }
-        })
-        .collect();
-    let count = |o: Outcome| tenants.iter().filter(|t| t.outcome == o).count();
-    RolloutReport {
-        updated: count(Outcome::Updated),
-        unchanged: count(Outcome::Unchanged),
-        held_back: count(Outcome::HeldBack),
-        failed: 0,
-        not_started: 0,
-        halted: None,
-        duration_ms: 0,
-        tenants,
     }
 }
 

@@ -11,7 +11,7 @@ use tenantctl_core::fleet::{FailureBudget, RolloutOptions, Selection, Shard, par
 use tenantctl_core::tenant::TenantId;
 
 use crate::context::shell_word;
-use crate::error::CliError;
+use crate::error::{CliError, from_op};
 
 #[derive(Debug, Clone, Default, clap::Args)]
 #[command(next_help_heading = "Fleet selection")]
@@ -63,23 +63,21 @@ impl SelectArgs {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 CliError::usage(format!("cannot read the tenants file {shown}: {e}"))
             })?;
-            tenants.extend(
-                parse_tenants_file(&shown, &text).map_err(|e| CliError::usage(e.to_string()))?,
-            );
+            tenants.extend(parse_tenants_file(&shown, &text).map_err(|e| from_op(&e, ""))?);
         }
         let shard = self
             .shard
             .as_deref()
             .map(Shard::parse)
             .transpose()
-            .map_err(|e| CliError::usage(e.to_string()))?;
+            .map_err(|e| from_op(&e, ""))?;
         let selection = Selection {
             all: self.all,
             tenants,
             tier,
             shard,
         };
-        selection.check().map_err(usage)?;
+        selection.check().map_err(|e| from_op(&e, ""))?;
         Ok(selection)
     }
 }
@@ -113,14 +111,6 @@ pub fn selection_words(
     words
 }
 
-fn usage(e: tenantctl_core::error::OpError) -> CliError {
-    let error = CliError::usage(e.reason().to_string());
-    match e.hint() {
-        Some(hint) => error.with_hint(hint),
-        None => error,
-    }
-}
-
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Rollout")]
 pub struct RolloutArgs {
@@ -148,7 +138,7 @@ impl RolloutArgs {
         Ok(RolloutOptions {
             canary: self.canary,
             concurrency: usize::from(self.concurrency),
-            max_failures: FailureBudget::parse(&self.max_failures).map_err(usage)?,
+            max_failures: FailureBudget::parse(&self.max_failures).map_err(|e| from_op(&e, ""))?,
         })
     }
 

@@ -27,12 +27,10 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     let Some(tenant) = selection.single() else {
         let tenants = ctx
             .connected(Access::Read, async |connection| {
-                let live =
-                    ops::list(&connection.client, config, &ops::ListOptions::default()).await?;
-                let chosen = selection
-                    .resolve(&live)
-                    .map_err(crate::cli::backup::op_error(ctx))?;
-                Ok(chosen.into_iter().cloned().collect::<Vec<_>>())
+                selection
+                    .select(&connection.client, config)
+                    .await
+                    .map_err(crate::cli::backup::op_error(ctx))
             })
             .await?;
         return crate::cli::list::print(ctx, &tenants);

@@ -218,12 +218,10 @@ async fn all(ctx: &Context, args: &Args, selection: &Selection) -> anyhow::Resul
     let fleet_file = crate::cli::plan::load_if_present(ctx)?;
     let started = Instant::now();
     let report = with_backups(ctx, Access::Write, async |connection, backups| {
-        let tenants = tenantctl_core::ops::list(&connection.client, config, &Default::default())
-            .await
-            .map_err(op_error(ctx))?;
         // Named tenants are backed up as asked; --all takes those that have backups.
         let selected: Vec<String> = selection
-            .resolve(&tenants)
+            .select(&connection.client, config)
+            .await
             .map_err(op_error(ctx))?
             .into_iter()
             .filter(|t| {

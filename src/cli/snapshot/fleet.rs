@@ -46,10 +46,10 @@ pub async fn run(ctx: &Context, selection: &Selection, concurrency: usize) -> an
     let tenants = ctx
         .connected(access, async |connection| {
             let client = &connection.client;
-            let live = ops::list(client, config, &ops::ListOptions::default())
+            let chosen = selection
+                .select(client, config)
                 .await
                 .map_err(op_error(ctx))?;
-            let chosen = selection.resolve(&live).map_err(op_error(ctx))?;
             if ctx.dry_run {
                 return Ok(chosen
                     .into_iter()
@@ -82,7 +82,7 @@ pub async fn run(ctx: &Context, selection: &Selection, concurrency: usize) -> an
                         error: None,
                     },
                     Err(e) => TenantSnapshot {
-                        volume_id: live
+                        volume_id: chosen
                             .iter()
                             .find(|l| l.tenant == tenant)
                             .and_then(|l| l.volume_id.clone()),

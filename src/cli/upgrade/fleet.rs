@@ -3,7 +3,7 @@
 //! and template version match; those are skipped without a call.
 
 use tenantctl_core::fleet::{Candidate, Selection};
-use tenantctl_core::ops::{self, UpgradeOptions, upgrade};
+use tenantctl_core::ops::{UpgradeOptions, upgrade};
 
 use super::Args;
 use crate::cli::backup::op_error;
@@ -26,10 +26,10 @@ pub async fn run(ctx: &Context, args: &Args, selection: &Selection) -> anyhow::R
     let on = |tier: &str| format!("{tier} @{version}");
     ctx.connected(access, async |connection| {
         let client = &connection.client;
-        let live = ops::list(client, config, &ops::ListOptions::default())
+        let chosen = selection
+            .select(client, config)
             .await
             .map_err(op_error(ctx))?;
-        let chosen = selection.resolve(&live).map_err(op_error(ctx))?;
         let candidates = chosen
             .into_iter()
             .map(|t| {
@@ -87,21 +87,16 @@ pub async fn run(ctx: &Context, args: &Args, selection: &Selection) -> anyhow::R
 
 /// The command that resumes this rollout.
 fn resume_line(ctx: &Context, args: &Args) -> String {
-    let mut words = vec!["tenantctl".to_string()];
-    words.extend(ctx.target_args());
-    words.push("upgrade".into());
-    words.extend(selection_words(
+    let mut words = selection_words(
         &args.tenants,
         &args.select,
         args.from_tier.as_deref().map(|t| ("--from-tier", t)),
-    ));
+    );
     if let Some(tier) = &args.tier {
         words.extend(["--tier".to_string(), shell_word(tier)]);
     }
     if args.force_protected {
         words.push("--force-protected".into());
     }
-    words.extend(args.rollout.words());
-    words.push("--yes".into());
-    words.join(" ")
+    rollout::resume_line(ctx, "upgrade", words, &args.rollout)
 }

@@ -153,7 +153,8 @@ pub struct Candidate {
 }
 
 impl Candidate {
-    fn pending(&self) -> bool {
+    /// Not held back and not on the target yet: the rollout would change it.
+    pub fn pending(&self) -> bool {
         !self.held_back && self.before != self.target
     }
 }
@@ -173,6 +174,30 @@ pub struct RolloutReport {
 }
 
 impl RolloutReport {
+    /// What a rollout of `candidates` would do, without running anything (a dry run).
+    pub fn planned(candidates: &[Candidate]) -> RolloutReport {
+        let tenants = candidates
+            .iter()
+            .map(|c| {
+                let (outcome, after) = if c.held_back {
+                    (Outcome::HeldBack, c.before.clone())
+                } else if c.pending() {
+                    (Outcome::Updated, c.target.clone())
+                } else {
+                    (Outcome::Unchanged, c.before.clone())
+                };
+                TenantRollout {
+                    after,
+                    outcome,
+                    ..not_run(c, outcome)
+                }
+            })
+            .collect();
+        let mut report = RolloutReport::new(tenants, None, Instant::now());
+        report.duration_ms = 0;
+        report
+    }
+
     fn new(tenants: Vec<TenantRollout>, halted: Option<String>, started: Instant) -> Self {
         let count = |o: Outcome| tenants.iter().filter(|t| t.outcome == o).count();
         RolloutReport {

@@ -56,6 +56,16 @@ impl Selection {
         Ok(())
     }
 
+    /// Lists the org's tenants and returns the selected ones (see [`Selection::resolve`]).
+    pub async fn select(
+        &self,
+        client: &fly_api::FlyClient,
+        config: &crate::config::Config,
+    ) -> Result<Vec<TenantStatus>, OpError> {
+        let live = crate::ops::list(client, config, &crate::ops::ListOptions::default()).await?;
+        Ok(self.resolve(&live)?.into_iter().cloned().collect())
+    }
+
     /// The selected tenants among `live` (every tenant `list` found), in selection order.
     /// A named tenant that does not exist is an error: nothing runs on a misspelt fleet.
     pub fn resolve<'a>(&self, live: &'a [TenantStatus]) -> Result<Vec<&'a TenantStatus>, OpError> {

@@ -89,8 +89,9 @@ struct Deploy<'a> {
     app: String,
     /// The machine's lease nonce; `None` in a dry run, which only reads.
     nonce: Option<&'a str>,
-    /// The machine whose lease is held, read again by id under it.
-    leased: Option<&'a str>,
+    /// The machine, when it was found before the steps run: they read it again by id (under
+    /// the lease, when one is held).
+    machine_id: Option<&'a str>,
     /// (machine id, image) as the machine step's observe read them, for a dry run's report.
     planned: std::sync::Mutex<Option<(String, String)>>,
 }
@@ -105,7 +106,7 @@ pub async fn deploy(
     let app = AppName::for_tenant(&opts.config.app_name_pattern, &tenant)?.to_string();
     check_image(&opts.image)?;
     if opts.dry_run {
-        return run(client, opts, reporter, &tenant, &app, None).await;
+        return run(client, opts, reporter, &tenant, &app, None, None).await;
     }
     // The machine is looked up to take its lease; the steps read it again under the lease.
     app::require(client, &opts.tenant, &app, &opts.config.org).await?;
@@ -115,15 +116,23 @@ pub async fn deploy(
     // Already on the image and healthy: nothing to change, so no lease either.
     let current = found.config.as_ref().and_then(|c| c.image.as_deref());
     if current == Some(opts.image.as_str()) && health::is_healthy(&found) {
-        return run(client, opts, reporter, &tenant, &app, None).await;
+        return run(client, opts, reporter, &tenant, &app, Some(&found.id), None).await;
     }
     let lease = LeaseOptions::new(owner_description("deploy", tenant.as_str()));
     let note = |message: String| {
         reporter.step(tenant.as_str(), "machine", StepEvent::Progress { message })
     };
     machine::under_lease(client, &app, &found.id, &lease, &note, async |nonce| {
-        let leased = Some((nonce, found.id.as_str()));
-        run(client, opts, reporter, &tenant, &app, leased).await
+        run(
+            client,
+            opts,
+            reporter,
+            &tenant,
+            &app,
+            Some(&found.id),
+            Some(nonce),
+        )
+        .await
     })
     .await
 }
@@ -134,23 +143,24 @@ fn no_machine(tenant: &str) -> OpError {
     ))
 }
 
-/// The step graph, run under the lease (its nonce and the machine id) or without one (a plan,
-/// or a tenant already on the image).
+/// The step graph, run under the lease (with its nonce) or without one (a plan, or a tenant
+/// already on the image).
 async fn run(
     client: &FlyClient,
     opts: &DeployOptions<'_>,
     reporter: &dyn Reporter,
     tenant: &TenantId,
     app: &str,
-    leased: Option<(&str, &str)>,
+    machine_id: Option<&str>,
+    nonce: Option<&str>,
 ) -> Result<DeployReport, OpError> {
     let ctx = Deploy {
         client,
         reporter,
         opts,
         app: app.to_string(),
-        nonce: leased.map(|(nonce, _)| nonce),
-        leased: leased.map(|(_, id)| id),
+        nonce,
+        machine_id,
         planned: std::sync::Mutex::new(None),
     };
     let mut graph = Graph::new(tenant.as_str());
@@ -289,9 +299,9 @@ impl Deploy<'_> {
     }
 
     async fn observe_machine(&self) -> Result<Observation<Deployed, Machine>, OpError> {
-        let found = match self.leased {
-            // The app and the machine were found before the lease was taken; under it, the
-            // machine as it is now is what gets changed.
+        let found = match self.machine_id {
+            // The app and the machine were found before the steps; the machine as it is now
+            // (under the lease) is what gets changed.
             Some(id) => self
                 .client
                 .get_machine(&self.app, id)

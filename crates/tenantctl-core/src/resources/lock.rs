@@ -131,6 +131,9 @@ pub async fn acquire(
 ) -> Result<TenantLock, OpError> {
     let token = format!("{:016x}", rand::random::<u64>());
     let started = tokio::time::Instant::now();
+    // Whether another run held the lock at some point (this one waited, or lost a write
+    // race), and whether the wait was reported.
+    let mut waited = false;
     let mut told = false;
     loop {
         let now = now_ms();
@@ -149,6 +152,7 @@ pub async fn acquire(
                      died expires on its own within a minute",
                 ));
             }
+            waited = true;
             if !told {
                 note(format!(
                     "waiting for the tenant lock, held by {}",
@@ -175,10 +179,10 @@ pub async fn acquire(
         // The last writer holds it; a concurrent one sees that too and waits.
         if read(client, app).await?.is_some_and(|h| h.token == token) {
             let mut held = TenantLock::held(client, app, mine);
-            held.waited = told;
+            held.waited = waited;
             return Ok(held);
         }
-        told = true;
+        waited = true;
     }
 }
 
